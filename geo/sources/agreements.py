@@ -187,7 +187,12 @@ def _signed_dates(signed: pd.Series, snapshot: date) -> tuple[pd.Series, pd.Seri
         f"dated {snapshot}"
     )
     parsed[impossible] = pd.NaT
-    return parsed.dt.date.astype(object).where(parsed.notna(), None), problem
+    return _nullable(parsed.dt.date), _nullable(problem)
+
+
+def _nullable(values: pd.Series) -> pd.Series:
+    """Object column with ``None`` for missing, so Parquet and JSON see nulls, not NaN/NaT."""
+    return values.astype(object).where(values.notna(), None)
 
 
 def _find_header(cells: pd.DataFrame, path: Path) -> int:
@@ -280,7 +285,7 @@ def read_roster_captures(path: Path, state_names: dict[str, str]) -> pd.DataFram
             "agency_type": None,
             "county_as_printed": None,
             "model": normalise_model(roster["support_type"], path),
-            "signed": signed.dt.date.astype(object).where(signed.notna(), None),
+            "signed": _nullable(signed.dt.date),
             "signed_problem": np.where(
                 signed.isna() & roster["date_signed"].notna(), "malformed signed date", None
             ),
@@ -409,7 +414,7 @@ def build_agreements(sightings: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     agreements = latest.reset_index()
     for column in ("signed", "first_signed", "first_listed", "last_listed", "first_pending",
                    "last_pending", "ended_by", "signed_problem"):
-        agreements[column] = agreements[column].astype(object).where(agreements[column].notna(), None)
+        agreements[column] = _nullable(agreements[column])
     agreements["lists_seen"] = agreements["lists_seen"].fillna(0).astype(int)
     return agreements, sightings
 

@@ -1,0 +1,25 @@
+# The two front-door commands: `make serve` and `make test`. Both install into .venv/ first.
+VENV := .venv
+BIN := $(VENV)/bin
+RAW_DIR ?= $(or $(ENFORCEMAP_RAW_DIR),../shared/data)
+
+.PHONY: serve test build lint
+
+$(BIN)/enforcemap: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+serve: $(BIN)/enforcemap
+	$(BIN)/enforcemap serve
+
+test: $(BIN)/enforcemap
+	ENFORCEMAP_RAW_DIR=$(RAW_DIR) $(BIN)/pytest
+
+build: $(BIN)/enforcemap
+	$(BIN)/enforcemap build --raw-dir $(RAW_DIR)
+
+lint: $(BIN)/enforcemap
+	$(BIN)/ruff check geo api maps tests
+	$(BIN)/ruff format --check geo api maps tests

@@ -1,0 +1,75 @@
+"""Provenance of each built layer: source files with SHA-256, publisher, licence, as-of date.
+
+The manifest holds nothing that changes between two builds of the same raw files (no build
+time, no absolute paths), so the committed snapshot is reproducible byte for byte.
+"""
+
+import hashlib
+from pathlib import Path
+
+PUBLISHERS = {
+    "counties": {
+        "publisher": "U.S. Census Bureau, Geography Division",
+        "licence": "Public domain (17 U.S.C. §105)",
+        "files": ["boundaries/geometry/cb_2020_us_county_5m.zip"],
+    },
+    "states": {
+        "publisher": "U.S. Census Bureau, Geography Division",
+        "licence": "Public domain (17 U.S.C. §105)",
+        "files": ["boundaries/geometry/cb_2023_us_state_5m.geojson"],
+    },
+    "population": {
+        "publisher": "U.S. Census Bureau, Population Division (PEP Vintage 2020 and 2024)",
+        "licence": "Public domain (17 U.S.C. §105); us_geo compilation MIT",
+        "files": [
+            "boundaries/population/co-est2020-alldata.csv",
+            "boundaries/population/co-est2024-alldata.csv",
+            "boundaries/crosswalks/ct_town_legacy_county_to_planning_region.csv",
+            "boundaries/crosswalks/us_geo_zctas.csv",
+        ],
+    },
+    "agreements": {
+        "publisher": "U.S. Immigration and Customs Enforcement, 287(g) program lists",
+        "licence": "Public domain (17 U.S.C. §105); roster captures parsed by the Deportation "
+        "Data Project (CC0)",
+        "files": [
+            "287g/sheets/*.xlsx",
+            "287g/wayback_tables/*.xlsx",
+            "287g/historical/*.csv",
+        ],
+    },
+    "agency_rosters": {
+        "publisher": "BJS LEAIC 2012 (via FBI CDE / 18F), FBI LEE roster (via 287g-watch), "
+        "Census Gazetteer and USGS GNIS (via us_geo)",
+        "licence": "Public domain data; us_geo and 287g-watch compilations MIT",
+        "files": [
+            "crime/leaic_2012_ori_county_crosswalk.csv.gz",
+            "crime/fbi_lee_latest_agency_roster.csv",
+            "boundaries/crosswalks/us_geo_gnis_places.csv",
+            "boundaries/crosswalks/us_geo_gnis_place_counties.csv",
+            "boundaries/crosswalks/2025_Gaz_place_national.txt",
+            "boundaries/crosswalks/us_geo_zcta_counties.csv",
+        ],
+    },
+}
+
+
+def source_files(raw_dir: Path, layer: str) -> list[Path]:
+    """The raw files a layer is built from, expanded and sorted."""
+    raw_dir = Path(raw_dir)
+    return sorted(p for pattern in PUBLISHERS[layer]["files"] for p in raw_dir.glob(pattern))
+
+
+def describe_sources(raw_dir: Path, layer: str) -> dict:
+    """Publisher, licence and each source file (path relative to the raw folder, bytes, SHA-256)."""
+    raw_dir = Path(raw_dir)
+    meta = PUBLISHERS[layer]
+    files = [
+        {
+            "path": path.relative_to(raw_dir).as_posix(),
+            "bytes": path.stat().st_size,
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        }
+        for path in source_files(raw_dir, layer)
+    ]
+    return {"publisher": meta["publisher"], "licence": meta["licence"], "sources": files}
