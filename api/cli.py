@@ -86,7 +86,9 @@ def _info(args: argparse.Namespace) -> int:
     )
     print(f"unresolved agreements: {len(agreements['unresolved'])}")
     for row in agreements["unresolved"]:
-        print(f"  [{row['status']}] {row['state_abbr']} {row['agency']} ({row['model']}): {row['review_reason']}")
+        print(
+            f"  [{row['status']}] {row['state_abbr']} {row['agency']} ({row['model']}): {row['review_reason']}"
+        )
     return 0
 
 
@@ -96,7 +98,9 @@ def _serve(args: argparse.Namespace) -> int:
     from api.factory import create_app
     from api.settings import Settings
 
-    overrides = {k: v for k, v in vars(args).items() if k in ("data_dir", "host", "port") and v is not None}
+    overrides = {
+        k: v for k, v in vars(args).items() if k in ("data_dir", "host", "port") and v is not None
+    }
     settings = Settings(**overrides)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
     return 0

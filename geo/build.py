@@ -15,7 +15,12 @@ from geo.manifest import describe_sources
 from geo.resolve import load_reference, resolve_agencies
 from geo.shapefiles import write_shapefiles
 from geo.sources import SourceError
-from geo.sources.agreements import build_agreements, participating_dates, read_sightings, state_lookup
+from geo.sources.agreements import (
+    build_agreements,
+    participating_dates,
+    read_sightings,
+    state_lookup,
+)
 from geo.sources.counties import read_counties, read_population, read_states
 from geo.store import Snapshot, replace_folder, write_snapshot
 
@@ -53,12 +58,20 @@ def build(raw_dir: Path, data_dir: Path, shapefile_dir: Path) -> Snapshot:
         raise SourceError(raw_dir, "raw data folder not found")
     counties = read_counties(raw_dir)
     all_states = read_states(raw_dir, served_only=False)
-    states = all_states[all_states["state_fips"].isin(counties["state_fips"])].reset_index(drop=True)
+    states = all_states[all_states["state_fips"].isin(counties["state_fips"])].reset_index(
+        drop=True
+    )
     population = read_population(raw_dir, counties)
-    agreements, sightings = _agreements(raw_dir, counties, state_lookup(all_states["state_name"], all_states["state_abbr"]))
+    agreements, sightings = _agreements(
+        raw_dir, counties, state_lookup(all_states["state_name"], all_states["state_abbr"])
+    )
     newest = participating_dates(sightings)[-1]
-    newest_rows = int(((sightings["snapshot_date"] == newest) & (sightings["list"] == "participating")).sum())
-    summary = qa.check_snapshot(counties, population, agreements, newest_rows, newest, MIN_RESOLVED_SHARE)
+    newest_rows = int(
+        ((sightings["snapshot_date"] == newest) & (sightings["list"] == "participating")).sum()
+    )
+    summary = qa.check_snapshot(
+        counties, population, agreements, newest_rows, newest, MIN_RESOLVED_SHARE
+    )
     qa.raise_on_failure(summary)
     manifest = _manifest(raw_dir, counties, states, population, agreements, sightings, newest)
     snapshot = Snapshot(
@@ -88,7 +101,9 @@ def _agreements(
     """Agreements with their county resolution, and the sightings they were folded from."""
     agreements, sightings = build_agreements(read_sightings(raw_dir, state_names))
     agencies = agreements[_AGENCY_COLUMNS].drop_duplicates().reset_index(drop=True)
-    resolved = pd.concat([agencies, resolve_agencies(agencies, load_reference(raw_dir, counties))], axis=1)
+    resolved = pd.concat(
+        [agencies, resolve_agencies(agencies, load_reference(raw_dir, counties))], axis=1
+    )
     merged = agreements.merge(resolved, on=_AGENCY_COLUMNS, how="left", validate="many_to_one")
     return merged.sort_values("agreement_id", ignore_index=True), sightings
 

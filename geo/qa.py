@@ -25,7 +25,9 @@ class QAFailure(Exception):
         return f"QA check failed: {first['check']}: got {first['value']}, expected {first['expected']}{more}"
 
 
-def _row(check: str, scope: str, value: object, expected: object = None, ok: bool | None = None) -> dict:
+def _row(
+    check: str, scope: str, value: object, expected: object = None, ok: bool | None = None
+) -> dict:
     status = "info" if expected is None else ("pass" if ok else "fail")
     return {"check": check, "scope": scope, "value": value, "expected": expected, "status": status}
 
@@ -57,7 +59,9 @@ def check_snapshot(
         ),
     ]
     rows += _population_checks(counties, population)
-    rows += _agreement_checks(counties, agreements, newest_sheet_rows, newest_sheet, min_resolved_share)
+    rows += _agreement_checks(
+        counties, agreements, newest_sheet_rows, newest_sheet, min_resolved_share
+    )
     return pd.DataFrame(rows, columns=["check", "scope", "value", "expected", "status"])
 
 
@@ -129,7 +133,13 @@ def _agreement_checks(
             0,
             not outside.any(),
         ),
-        _row("unresolved agreement without a reason", "agreements", int(no_reason.sum()), 0, not no_reason.any()),
+        _row(
+            "unresolved agreement without a reason",
+            "agreements",
+            int(no_reason.sum()),
+            0,
+            not no_reason.any(),
+        ),
         _row(
             "resolved share of active agreements",
             "agreements",

@@ -43,8 +43,16 @@ def write_shapefiles(
     state_vintage: date,
 ) -> None:
     """Write ``counties.shp``, ``states.shp`` (with ``.prj`` and ``.cpg``) and a README."""
-    _write(counties[[*COUNTY_FIELDS, "geometry"]].rename(columns=COUNTY_FIELDS), folder / "counties.shp", county_vintage)
-    _write(states[[*STATE_FIELDS, "geometry"]].rename(columns=STATE_FIELDS), folder / "states.shp", state_vintage)
+    _write(
+        counties[[*COUNTY_FIELDS, "geometry"]].rename(columns=COUNTY_FIELDS),
+        folder / "counties.shp",
+        county_vintage,
+    )
+    _write(
+        states[[*STATE_FIELDS, "geometry"]].rename(columns=STATE_FIELDS),
+        folder / "states.shp",
+        state_vintage,
+    )
     text = README.format(
         county_rows=len(counties),
         state_rows=len(states),

@@ -125,7 +125,11 @@ def normalise_model(model: pd.Series, path: Path) -> pd.Series:
     text = model.fillna("").astype(str).str.strip().str.lower()
     out = pd.Series(
         np.select(
-            [text.str.startswith("jail"), text.str.startswith("task"), text.str.startswith("warrant")],
+            [
+                text.str.startswith("jail"),
+                text.str.startswith("task"),
+                text.str.startswith("warrant"),
+            ],
             list(MODELS),
             default="",
         ),
@@ -200,7 +204,9 @@ def _find_header(cells: pd.DataFrame, path: Path) -> int:
         values = cells.iloc[row].astype(str).str.strip().str.upper()
         if (values == "STATE").any():
             return row
-    raise SourceError(path, f"no header row with a STATE cell in the first {_HEADER_SCAN_ROWS} rows")
+    raise SourceError(
+        path, f"no header row with a STATE cell in the first {_HEADER_SCAN_ROWS} rows"
+    )
 
 
 def read_workbook(path: Path, snapshot: date, state_names: dict[str, str]) -> pd.DataFrame:
@@ -213,8 +219,10 @@ def read_workbook(path: Path, snapshot: date, state_names: dict[str, str]) -> pd
     path = Path(path)
     try:
         cells = pd.read_excel(path, header=None, dtype=object)
-    except Exception as exc:  # openpyxl/zipfile raise many types for a broken workbook
-        raise SourceError(path, f"not a readable xlsx workbook ({type(exc).__name__}: {exc})")
+    except Exception as exc:
+        raise SourceError(
+            path, f"not a readable xlsx workbook ({type(exc).__name__}: {exc})"
+        ) from exc
     header_row = _find_header(cells, path)
     headers = cells.iloc[header_row].astype(str).str.strip().str.upper()
     missing = [h for h in _REQUIRED_HEADERS if h not in set(headers)]
@@ -222,12 +230,12 @@ def read_workbook(path: Path, snapshot: date, state_names: dict[str, str]) -> pd
         raise SourceError(path, f"header row {header_row + 1} lacks column(s) {missing}")
     body = cells.iloc[header_row + 1 :]
     columns = {
-        _HEADER_ALIASES[h]: body.iloc[:, i]
-        for i, h in enumerate(headers)
-        if h in _HEADER_ALIASES
+        _HEADER_ALIASES[h]: body.iloc[:, i] for i, h in enumerate(headers) if h in _HEADER_ALIASES
     }
     table = pd.DataFrame(columns).reindex(columns=list(_HEADER_ALIASES.values()))
-    text = table.drop(columns="signed").apply(lambda c: c.where(c.isna(), c.astype(str).str.strip()))
+    text = table.drop(columns="signed").apply(
+        lambda c: c.where(c.isna(), c.astype(str).str.strip())
+    )
     text = text.replace("", None)
     blank = text["state"].isna() & text["agency"].isna()
     text, signed = text[~blank], table.loc[~blank, "signed"]
@@ -271,7 +279,9 @@ def read_roster_captures(path: Path, state_names: dict[str, str]) -> pd.DataFram
     roster = _read_csv(path, ["capture_date", "state", "agency", "support_type", "date_signed"])
     snapshot = pd.to_datetime(roster["capture_date"], errors="coerce")
     if snapshot.isna().any():
-        raise SourceError(path, f"bad capture_date {roster.loc[snapshot.isna(), 'capture_date'].iloc[0]!r}")
+        raise SourceError(
+            path, f"bad capture_date {roster.loc[snapshot.isna(), 'capture_date'].iloc[0]!r}"
+        )
     signed = pd.to_datetime(roster["date_signed"], errors="coerce")
     return pd.DataFrame(
         {
@@ -342,7 +352,9 @@ def read_sightings(raw_dir: Path, state_names: dict[str, str]) -> pd.DataFrame:
     if not workbooks:
         raise SourceError(folder, "no 287(g) workbooks under sheets/ or wayback_tables/")
     parts = [read_workbook(p, _snapshot_date(p), state_names) for p in workbooks]
-    parts.append(read_roster_captures(folder / "historical/ice_roster_captures_2010-2017.csv", state_names))
+    parts.append(
+        read_roster_captures(folder / "historical/ice_roster_captures_2010-2017.csv", state_names)
+    )
     parts.append(read_partner_lists(folder / "historical/ice_lists_2007-2008.csv", state_names))
     sightings = pd.concat(parts, ignore_index=True)
     sightings["agency_key"] = _statewide_key(
@@ -394,7 +406,9 @@ def build_agreements(sightings: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     by_id = ordered.groupby("agreement_id", sort=True)
     latest = by_id[["state_abbr", "agency", "agency_key", "model"]].last()
     for column in ("agency_type", "county_as_printed"):
-        latest[column] = by_id[column].agg(lambda s: s.dropna().iloc[-1] if s.notna().any() else None)
+        latest[column] = by_id[column].agg(
+            lambda s: s.dropna().iloc[-1] if s.notna().any() else None
+        )
     signed = ordered.dropna(subset=["signed"]).groupby("agreement_id")["signed"]
     latest["signed"] = signed.last()
     latest["first_signed"] = signed.min()
@@ -402,7 +416,9 @@ def build_agreements(sightings: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     latest["signed_problem"] = problems.apply(
         lambda g: "; ".join(f"{p} ({f})" for p, f in zip(g["signed_problem"], g["file"]))
     )
-    participating = ordered[ordered["list"] == "participating"].groupby("agreement_id")["snapshot_date"]
+    participating = ordered[ordered["list"] == "participating"].groupby("agreement_id")[
+        "snapshot_date"
+    ]
     latest["first_listed"] = participating.min()
     latest["last_listed"] = participating.max()
     latest["lists_seen"] = participating.nunique()
@@ -412,8 +428,16 @@ def build_agreements(sightings: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     latest["ended_by"] = _ended_by(sightings, latest["last_listed"])
     latest["status"] = _status(sightings, latest)
     agreements = latest.reset_index()
-    for column in ("signed", "first_signed", "first_listed", "last_listed", "first_pending",
-                   "last_pending", "ended_by", "signed_problem"):
+    for column in (
+        "signed",
+        "first_signed",
+        "first_listed",
+        "last_listed",
+        "first_pending",
+        "last_pending",
+        "ended_by",
+        "signed_problem",
+    ):
         agreements[column] = _nullable(agreements[column])
     agreements["lists_seen"] = agreements["lists_seen"].fillna(0).astype(int)
     return agreements, sightings

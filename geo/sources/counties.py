@@ -45,10 +45,8 @@ SUCCESSOR_FIPS: Mapping[str, str] = MappingProxyType(
 
 SPLIT_FIPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        "02261": (
-            "02063",
-            "02066",
-        ),  # Valdez-Cordova, AK: split into Chugach and Copper River (2019)
+        # Valdez-Cordova Census Area, AK: split into Chugach and Copper River (2019)
+        "02261": ("02063", "02066"),
     }
 )
 """Retired county FIPS code -> the codes it was split into; no single successor exists."""
@@ -113,11 +111,12 @@ def read_counties(raw_dir: Path) -> gpd.GeoDataFrame:
     return counties.sort_values("county_fips", ignore_index=True)
 
 
-def read_states(raw_dir: Path) -> gpd.GeoDataFrame:
+def read_states(raw_dir: Path, *, served_only: bool = True) -> gpd.GeoDataFrame:
     """Read the 50 states, DC and PR in EPSG:4326, for state outlines and state-level joins.
 
     Columns: ``state_fips`` (2-character string), ``state_abbr``, ``state_name``, ``geometry``;
-    sorted by ``state_fips``. The Island Areas in the 5m file are dropped, as for counties.
+    sorted by ``state_fips``. ``served_only=False`` keeps the Island Areas (AS, GU, MP, VI) of
+    the 5m file, for matching state names and abbreviations found in agency records.
     """
     path = Path(raw_dir) / STATE_FILE
     if not path.is_file():
@@ -129,7 +128,8 @@ def read_states(raw_dir: Path) -> gpd.GeoDataFrame:
     _require_columns(raw, ["STATEFP", "STUSPS", "NAME"], path)
     # GeoJSON is WGS84 by definition (RFC 7946), so a missing CRS is not ambiguous here.
     raw = raw.set_crs(4326) if raw.crs is None else raw.to_crs(4326)
-    raw = raw[~raw["STATEFP"].isin(ISLAND_AREA_FIPS)]
+    if served_only:
+        raw = raw[~raw["STATEFP"].isin(ISLAND_AREA_FIPS)]
     states = gpd.GeoDataFrame(
         {
             "state_fips": raw["STATEFP"].astype(str),

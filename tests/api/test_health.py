@@ -3,10 +3,12 @@
 import json
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.factory import create_app
 from api.settings import Settings
+from geo.store import SnapshotError
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -24,8 +26,6 @@ def test_healthz_reports_each_layer_as_of_the_manifest():
 
 def test_missing_snapshot_fails_at_start_naming_the_folder(tmp_path):
     app = create_app(Settings(_env_file=None, data_dir=tmp_path))
-    try:
-        with TestClient(app):
-            raise AssertionError("the app started without a snapshot")
-    except Exception as exc:  # the lifespan error surfaces as the SnapshotError itself
-        assert f"{tmp_path}/manifest.json: no snapshot manifest" in str(exc)
+    expected = f"{tmp_path}/manifest.json: no snapshot manifest"
+    with pytest.raises(SnapshotError, match=expected), TestClient(app):
+        pass

@@ -21,7 +21,13 @@ from geo.sources.agreements import (
 
 STATE_NAMES = state_lookup(
     pd.Series(
-        ["North Carolina", "Texas", "Delaware", "Pennsylvania", "Commonwealth of the Northern Mariana Islands"]
+        [
+            "North Carolina",
+            "Texas",
+            "Delaware",
+            "Pennsylvania",
+            "Commonwealth of the Northern Mariana Islands",
+        ]
     ),
     pd.Series(["NC", "TX", "DE", "PA", "MP"]),
 )
@@ -64,9 +70,11 @@ def test_header_detected_in_each_real_layout(raw_dir, all_states, name, layout, 
     sheet = pd.read_excel(path, dtype=object).dropna(how="all")
     sightings = read_workbook(path, date(2026, 5, 18), all_states)
     assert len(sightings) == len(sheet)
-    assert sightings["model"].isin(
-        ["Jail Enforcement Model", "Task Force Model", "Warrant Service Officer"]
-    ).all()
+    assert (
+        sightings["model"]
+        .isin(["Jail Enforcement Model", "Task Force Model", "Warrant Service Officer"])
+        .all()
+    )
     assert sightings["state_abbr"].str.fullmatch(r"[A-Z]{2}").all()
     assert sightings["county_as_printed"].notna().any() == has_county
     assert sightings["agency"].iloc[0] == str(sheet["LAW ENFORCEMENT AGENCY"].iloc[0]).strip()
@@ -79,8 +87,20 @@ def test_header_found_below_a_title_row(tmp_path):
             ["287(g) Participating Agencies as of 01/01/2026"],
             [],
             ["STATE", "LAW ENFORCEMENT AGENCY", "TYPE", "SUPPORT TYPE", "SIGNED"],
-            ["TEXAS", "Harris County Sheriff's Office ", "County ", "Task Force Model ", "2025-03-01"],
-            ["NORTH CAROLINA", "Cabarrus Co. Sheriff’s Office", "County", "Jail Enforcement Model", None],
+            [
+                "TEXAS",
+                "Harris County Sheriff's Office ",
+                "County ",
+                "Task Force Model ",
+                "2025-03-01",
+            ],
+            [
+                "NORTH CAROLINA",
+                "Cabarrus Co. Sheriff’s Office",
+                "County",
+                "Jail Enforcement Model",
+                None,
+            ],
         ],
     )
     sightings = read_workbook(path, date(2026, 1, 1), STATE_NAMES)
@@ -93,7 +113,9 @@ def test_header_found_below_a_title_row(tmp_path):
 
 def test_workbook_without_state_header_names_the_file(tmp_path):
     path = _workbook(tmp_path / "2026-01-01_participating.xlsx", [["AGENCY", "MODEL"], ["x", "y"]])
-    with pytest.raises(SourceError, match=r"2026-01-01_participating\.xlsx: no header row with a STATE cell"):
+    with pytest.raises(
+        SourceError, match=r"2026-01-01_participating\.xlsx: no header row with a STATE cell"
+    ):
         read_workbook(path, date(2026, 1, 1), STATE_NAMES)
 
 
@@ -116,7 +138,10 @@ def test_html_saved_as_xlsx_is_rejected(tmp_path):
 def test_unknown_state_is_named(tmp_path):
     path = _workbook(
         tmp_path / "2026-01-01_participating.xlsx",
-        [["STATE", "LAW ENFORCEMENT AGENCY", "SUPPORT TYPE"], ["ATLANTIS", "Harris", "Task Force Model"]],
+        [
+            ["STATE", "LAW ENFORCEMENT AGENCY", "SUPPORT TYPE"],
+            ["ATLANTIS", "Harris", "Task Force Model"],
+        ],
     )
     with pytest.raises(SourceError, match="unknown state 'ATLANTIS'"):
         read_workbook(path, date(2026, 1, 1), STATE_NAMES)
@@ -141,7 +166,14 @@ def test_malformed_and_impossible_signed_dates_are_flagged_not_dropped(tmp_path)
 
 
 def test_support_types_normalise_to_three_models():
-    cells = pd.Series(["Jail Enforcement", "Task Force Model ", "Warrant Services Officer", "Warrant Service Office"])
+    cells = pd.Series(
+        [
+            "Jail Enforcement",
+            "Task Force Model ",
+            "Warrant Services Officer",
+            "Warrant Service Office",
+        ]
+    )
     assert normalise_model(cells, Path("x")).tolist() == [
         "Jail Enforcement Model",
         "Task Force Model",
@@ -162,7 +194,9 @@ def test_agency_spellings_share_a_key():
         ]
     )
     assert agency_key(names).nunique() == 1
-    assert agency_key(pd.Series(["City of Durham Police Department", "Durham Police"])).nunique() == 1
+    assert (
+        agency_key(pd.Series(["City of Durham Police Department", "Durham Police"])).nunique() == 1
+    )
 
 
 def test_state_misspellings_footnotes_and_territories_resolve(tmp_path):
@@ -194,7 +228,9 @@ def test_active_on_reads_each_list_family(history):
     assert active_on(agreements, sightings, date(2007, 1, 1)).empty
     # Each family's own row count comes back on its own date.
     for day, family in [(date(2013, 4, 2), "roster"), (date(2023, 6, 22), "wayback")]:
-        listed = sightings[(sightings["snapshot_date"] == day) & (sightings["list"] == "participating")]
+        listed = sightings[
+            (sightings["snapshot_date"] == day) & (sightings["list"] == "participating")
+        ]
         assert set(listed["family"]) == {family}
         assert len(active_on(agreements, sightings, day)) == listed["agreement_id"].nunique()
 

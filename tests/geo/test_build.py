@@ -74,10 +74,21 @@ def test_corrupt_input_leaves_previous_snapshot_unchanged(raw_dir, built, tmp_pa
 
 def test_cli_build_failure_is_one_line_and_exit_1(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "api.cli", "build", "--raw-dir", str(tmp_path / "nowhere"),
-         "--data-dir", str(tmp_path / "data"), "--shapefile-dir", str(tmp_path / "shp")],
+        [
+            sys.executable,
+            "-m",
+            "api.cli",
+            "build",
+            "--raw-dir",
+            str(tmp_path / "nowhere"),
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--shapefile-dir",
+            str(tmp_path / "shp"),
+        ],
         capture_output=True,
         text=True,
+        check=False,
         cwd=REPO,
     )
     assert result.returncode == 1
@@ -106,7 +117,9 @@ def test_history_reads_true_for_maricopa(built):
 
     def maricopa_jem(on: date):
         active = active_on(agreements, sightings, on)
-        return active[(active["county_fips"] == "04013") & (active["model"] == "Jail Enforcement Model")]
+        return active[
+            (active["county_fips"] == "04013") & (active["model"] == "Jail Enforcement Model")
+        ]
 
     assert len(maricopa_jem(date(2011, 6, 1))) == 1
     assert maricopa_jem(date(2021, 6, 30)).empty
@@ -128,7 +141,10 @@ def test_info_json_reports_live_figures(built, raw_dir):
     assert agreements["active_on_newest_sheet"] == len(pd.read_excel(newest).dropna(how="all"))
     assert all(row["review_reason"] for row in agreements["unresolved"])
     sources = {s["path"]: s["sha256"] for s in agreements["sources"]}
-    assert sources["287g/sheets/2026-05-18_participating.xlsx"] == hashlib.sha256(newest.read_bytes()).hexdigest()
+    assert (
+        sources["287g/sheets/2026-05-18_participating.xlsx"]
+        == hashlib.sha256(newest.read_bytes()).hexdigest()
+    )
 
 
 def test_info_table_lists_every_unresolved_agreement(built):

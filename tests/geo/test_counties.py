@@ -85,6 +85,9 @@ def test_states(raw_dir: Path) -> None:
     assert not {"60", "66", "69", "78"} & set(states["state_fips"])
     assert states.set_index("state_fips").loc["09", "state_abbr"] == "CT"
     assert states.geometry.is_valid.all() and not states.geometry.is_empty.any()
+    everything = read_states(raw_dir, served_only=False)
+    assert len(everything) == 56
+    assert set(everything["state_fips"]) - set(states["state_fips"]) == {"60", "66", "69", "78"}
 
 
 # --- population (real data) ---------------------------------------------------------------------
@@ -392,7 +395,7 @@ def test_read_states_missing_column(tmp_path: Path) -> None:
     path = tmp_path / STATE_FILE
     path.parent.mkdir(parents=True)
     states = gpd.GeoDataFrame(
-        {"STATEFP": ["01", "60"], "STUSPS": ["AL", "AS"]}, geometry=[box(0, 0, 1, 1)] * 2
+        {"STATEFP": ["01", "60"], "STUSPS": ["AL", "AS"]}, geometry=[box(0, 0, 1, 1)] * 2, crs=4326
     )
     states.to_file(path, driver="GeoJSON")
     with pytest.raises(SourceError, match="NAME") as error:
@@ -400,7 +403,9 @@ def test_read_states_missing_column(tmp_path: Path) -> None:
     assert STATE_FILE.name in str(error.value)
 
 
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
 def test_read_states_tiny(tmp_path: Path) -> None:
+    """A GeoJSON without a CRS is WGS84 by definition, and Island Areas are dropped."""
     path = tmp_path / STATE_FILE
     path.parent.mkdir(parents=True)
     states = gpd.GeoDataFrame(
@@ -411,3 +416,4 @@ def test_read_states_tiny(tmp_path: Path) -> None:
     got = read_states(tmp_path)
     assert got["state_fips"].tolist() == ["01", "72"]
     assert got.crs.to_epsg() == 4326
+    assert read_states(tmp_path, served_only=False)["state_fips"].tolist() == ["01", "60", "72"]
