@@ -87,7 +87,8 @@ def _info(args: argparse.Namespace) -> int:
     print(f"unresolved agreements: {len(agreements['unresolved'])}")
     for row in agreements["unresolved"]:
         print(
-            f"  [{row['status']}] {row['state_abbr']} {row['agency']} ({row['model']}): {row['review_reason']}"
+            f"  [{row['status']}] {row['state_abbr']} {row['agency']} "
+            f"({row['model'] or 'model not published'}): {row['review_reason']}"
         )
     return 0
 

@@ -6,6 +6,8 @@ hand-edited or stale manifest cannot hide what the data says.
 
 import copy
 
+import pandas as pd
+
 from geo import qa
 from geo.store import Snapshot
 
@@ -23,17 +25,16 @@ def snapshot_info(snapshot: Snapshot) -> dict:
             "rows": len(agreements),
             "active_on_newest_sheet": int((agreements["status"] == "active").sum()),
             "resolved_share": qa.resolved_share(agreements),
-            "unresolved": [
-                {
-                    "agreement_id": row.agreement_id,
-                    "state_abbr": row.state_abbr,
-                    "agency": row.agency,
-                    "model": row.model,
-                    "status": row.status,
-                    "review_reason": row.review_reason,
-                }
-                for row in unresolved.sort_values(["status", "state_abbr", "agency"]).itertuples()
-            ],
+            "unresolved": _records(
+                unresolved.sort_values(["status", "state_abbr", "agency"]),
+                ["agreement_id", "state_abbr", "agency", "model", "status", "review_reason"],
+            ),
         }
     )
     return info
+
+
+def _records(table: pd.DataFrame, columns: list[str]) -> list[dict]:
+    """Rows as plain dicts with ``None`` for missing (pandas reads nulls back as NaN)."""
+    values = table[columns].astype(object)
+    return values.where(values.notna(), None).to_dict("records")

@@ -7,49 +7,41 @@ time, no absolute paths), so the committed snapshot is reproducible byte for byt
 import hashlib
 from pathlib import Path
 
+from geo.resolve import REFERENCE_FILES
+from geo.sources import agreements, counties
+
 PUBLISHERS = {
     "counties": {
         "publisher": "U.S. Census Bureau, Geography Division",
         "licence": "Public domain (17 U.S.C. §105)",
-        "files": ["boundaries/geometry/cb_2020_us_county_5m.zip"],
+        "files": [counties.COUNTY_FILE],
     },
     "states": {
         "publisher": "U.S. Census Bureau, Geography Division",
         "licence": "Public domain (17 U.S.C. §105)",
-        "files": ["boundaries/geometry/cb_2023_us_state_5m.geojson"],
+        "files": [counties.STATE_FILE],
     },
     "population": {
         "publisher": "U.S. Census Bureau, Population Division (PEP Vintage 2020 and 2024)",
         "licence": "Public domain (17 U.S.C. §105); us_geo compilation MIT",
         "files": [
-            "boundaries/population/co-est2020-alldata.csv",
-            "boundaries/population/co-est2024-alldata.csv",
-            "boundaries/crosswalks/ct_town_legacy_county_to_planning_region.csv",
-            "boundaries/crosswalks/us_geo_zctas.csv",
+            counties.PEP_V2020_FILE,
+            counties.PEP_V2024_FILE,
+            counties.CT_TOWN_FILE,
+            counties.ZCTA_FILE,
         ],
     },
     "agreements": {
         "publisher": "U.S. Immigration and Customs Enforcement, 287(g) program lists",
         "licence": "Public domain (17 U.S.C. §105); roster captures parsed by the Deportation "
         "Data Project (CC0)",
-        "files": [
-            "287g/sheets/*.xlsx",
-            "287g/wayback_tables/*.xlsx",
-            "287g/historical/*.csv",
-        ],
+        "files": list(agreements.SOURCE_PATTERNS),
     },
     "agency_rosters": {
         "publisher": "BJS LEAIC 2012 (via FBI CDE / 18F), FBI LEE roster (via 287g-watch), "
         "Census Gazetteer and USGS GNIS (via us_geo)",
         "licence": "Public domain data; us_geo and 287g-watch compilations MIT",
-        "files": [
-            "crime/leaic_2012_ori_county_crosswalk.csv.gz",
-            "crime/fbi_lee_latest_agency_roster.csv",
-            "boundaries/crosswalks/us_geo_gnis_places.csv",
-            "boundaries/crosswalks/us_geo_gnis_place_counties.csv",
-            "boundaries/crosswalks/2025_Gaz_place_national.txt",
-            "boundaries/crosswalks/us_geo_zcta_counties.csv",
-        ],
+        "files": list(REFERENCE_FILES),
     },
 }
 
@@ -57,7 +49,7 @@ PUBLISHERS = {
 def source_files(raw_dir: Path, layer: str) -> list[Path]:
     """The raw files a layer is built from, expanded and sorted."""
     raw_dir = Path(raw_dir)
-    return sorted(p for pattern in PUBLISHERS[layer]["files"] for p in raw_dir.glob(pattern))
+    return sorted(p for pattern in PUBLISHERS[layer]["files"] for p in raw_dir.glob(str(pattern)))
 
 
 def describe_sources(raw_dir: Path, layer: str) -> dict:

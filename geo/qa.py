@@ -62,7 +62,10 @@ def check_snapshot(
     rows += _agreement_checks(
         counties, agreements, newest_sheet_rows, newest_sheet, min_resolved_share
     )
-    return pd.DataFrame(rows, columns=["check", "scope", "value", "expected", "status"])
+    # object dtype keeps counts as integers beside the float share in the committed CSV
+    return pd.DataFrame(
+        rows, columns=["check", "scope", "value", "expected", "status"], dtype=object
+    )
 
 
 def _population_checks(counties: pd.DataFrame, population: pd.DataFrame) -> list[dict]:

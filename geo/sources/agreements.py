@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.sources import SourceError
+from geo.sources import SourceError, read_raw_csv
 
 MODELS = ("Jail Enforcement Model", "Task Force Model", "Warrant Service Officer")
 STATUSES = ("active", "pending", "no_longer_listed")
@@ -38,6 +38,13 @@ SIGHTING_COLUMNS = [
     "signed",
     "signed_problem",
 ]
+SOURCE_PATTERNS = (
+    "287g/sheets/*.xlsx",
+    "287g/wayback_tables/*.xlsx",
+    "287g/historical/ice_roster_captures_2010-2017.csv",
+    "287g/historical/ice_lists_2007-2008.csv",
+)
+"""Every raw file `read_sightings` reads, as globs under the raw folder."""
 FIRST_287G_YEAR = 1996  # IIRIRA created section 287(g); an earlier signed date is a typo
 
 _HEADER_ALIASES = {
@@ -276,7 +283,9 @@ def read_roster_captures(path: Path, state_names: dict[str, str]) -> pd.DataFram
     The caption's as-of date goes stale after 2014, so each capture is dated by its own
     ``capture_date`` (287g/SOURCES.md).
     """
-    roster = _read_csv(path, ["capture_date", "state", "agency", "support_type", "date_signed"])
+    roster = read_raw_csv(
+        path, ["capture_date", "state", "agency", "support_type", "date_signed"], na_values=[""]
+    )
     snapshot = pd.to_datetime(roster["capture_date"], errors="coerce")
     if snapshot.isna().any():
         raise SourceError(
@@ -305,7 +314,7 @@ def read_roster_captures(path: Path, state_names: dict[str, str]) -> pd.DataFram
 
 def read_partner_lists(path: Path, state_names: dict[str, str]) -> pd.DataFrame:
     """Read the 2007–2008 partners-page lists; they print neither model nor signed date."""
-    lists = _read_csv(path, ["as_of", "state", "agency"])
+    lists = read_raw_csv(path, ["as_of", "state", "agency"], na_values=[""])
     snapshot = pd.to_datetime(lists["as_of"], errors="coerce")
     if snapshot.isna().any():
         raise SourceError(path, f"bad as_of {lists.loc[snapshot.isna(), 'as_of'].iloc[0]!r}")
@@ -327,35 +336,19 @@ def read_partner_lists(path: Path, state_names: dict[str, str]) -> pd.DataFrame:
     )[SIGHTING_COLUMNS]
 
 
-def _read_csv(path: Path, required: list[str]) -> pd.DataFrame:
-    if not path.is_file():
-        raise SourceError(path, "file not found")
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise SourceError(path, f"not a readable UTF-8 CSV ({exc})") from exc
-    missing = [c for c in required if c not in table.columns]
-    if missing:
-        raise SourceError(path, f"missing column(s) {missing}")
-    return table
-
-
 def read_sightings(raw_dir: Path, state_names: dict[str, str]) -> pd.DataFrame:
     """Read every 287(g) list in ``raw_dir/287g`` into one sightings table.
 
     ``state_names`` maps upper-case state names to USPS codes (from the county layer).
     """
-    folder = Path(raw_dir) / "287g"
-    workbooks = sorted((folder / "sheets").glob("*.xlsx")) + sorted(
-        (folder / "wayback_tables").glob("*.xlsx")
-    )
+    raw_dir = Path(raw_dir)
+    sheets, captures, roster, partner_lists = SOURCE_PATTERNS
+    workbooks = sorted(raw_dir.glob(sheets)) + sorted(raw_dir.glob(captures))
     if not workbooks:
-        raise SourceError(folder, "no 287(g) workbooks under sheets/ or wayback_tables/")
+        raise SourceError(raw_dir / "287g", "no 287(g) workbooks under sheets/ or wayback_tables/")
     parts = [read_workbook(p, _snapshot_date(p), state_names) for p in workbooks]
-    parts.append(
-        read_roster_captures(folder / "historical/ice_roster_captures_2010-2017.csv", state_names)
-    )
-    parts.append(read_partner_lists(folder / "historical/ice_lists_2007-2008.csv", state_names))
+    parts.append(read_roster_captures(raw_dir / roster, state_names))
+    parts.append(read_partner_lists(raw_dir / partner_lists, state_names))
     sightings = pd.concat(parts, ignore_index=True)
     sightings["agency_key"] = _statewide_key(
         sightings["state_abbr"], agency_key(sightings["agency"]), state_names

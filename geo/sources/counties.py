@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.sources import SourceError
+from geo.sources import SourceError, read_raw_csv
 
 COUNTY_FILE = Path("boundaries/geometry/cb_2020_us_county_5m.zip")
 STATE_FILE = Path("boundaries/geometry/cb_2023_us_state_5m.geojson")
@@ -210,18 +210,6 @@ def _require_columns(frame: pd.DataFrame, columns: list[str], path: Path) -> Non
         raise SourceError(path, f"missing columns {missing}")
 
 
-def _read_csv(path: Path, columns: list[str], encoding: str = "utf-8") -> pd.DataFrame:
-    """Read a raw CSV as strings (FIPS codes keep their leading zeros) and check its columns."""
-    if not path.is_file():
-        raise SourceError(path, "file not found")
-    try:
-        frame = pd.read_csv(path, dtype=str, encoding=encoding, keep_default_na=False)
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise SourceError(path, f"cannot read CSV ({exc})") from exc
-    _require_columns(frame, columns, path)
-    return frame[columns]
-
-
 def _to_int(values: pd.Series, what: pd.Series, path: Path) -> pd.Series:
     """Parse whole-number counts; a blank or non-number is a broken file, not a zero."""
     numbers = pd.to_numeric(values, errors="coerce")
@@ -240,7 +228,7 @@ def _read_pep(path: Path, encoding: str, years: range) -> tuple[pd.DataFrame, pd
     ``state_fips``, ``year``, ``population``.
     """
     value_columns = [f"POPESTIMATE{year}" for year in years]
-    raw = _read_csv(path, ["SUMLEV", "STATE", "COUNTY", *value_columns], encoding)
+    raw = read_raw_csv(path, ["SUMLEV", "STATE", "COUNTY", *value_columns], encoding=encoding)
     long = raw.melt(id_vars=["SUMLEV", "STATE", "COUNTY"], var_name="year", value_name="population")
     long["year"] = long["year"].str.removeprefix("POPESTIMATE").astype(int)
     long["county_fips"] = long["STATE"] + long["COUNTY"]
@@ -281,10 +269,10 @@ def _ct_piece_shares(raw_dir: Path) -> pd.DataFrame:
     and every piece in the town crosswalk is listed, zero-weight pieces included.
     """
     town_path, zcta_path = raw_dir / CT_TOWN_FILE, raw_dir / ZCTA_FILE
-    towns = _read_csv(town_path, ["COUSUBFP", "LEGACY_COUNTY_GEOID", "PLANNING_REGION_GEOID"])
+    towns = read_raw_csv(town_path, ["COUSUBFP", "LEGACY_COUNTY_GEOID", "PLANNING_REGION_GEOID"])
     if towns["COUSUBFP"].duplicated().any():
         raise SourceError(town_path, "a town (COUSUBFP) appears more than once")
-    zctas = _read_csv(zcta_path, ["ZCTA5", "Primary County Subdivision", "Population"])
+    zctas = read_raw_csv(zcta_path, ["ZCTA5", "Primary County Subdivision", "Population"])
     zctas = zctas[zctas["Primary County Subdivision"].str.startswith(CT_STATE_FIPS)]
     town_geoid = zctas["Primary County Subdivision"]
     pieces = pd.DataFrame(
