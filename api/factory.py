@@ -1,14 +1,18 @@
 """The FastAPI application factory: ``create_app(settings)``.
 
-The snapshot is loaded once, in the lifespan, onto ``app.state``; no request reads files.
+The snapshot is loaded once, in the lifespan, onto ``app.state`` with its layer cache; no
+request reads files.
 """
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
-from api.routes import health
+from api.collections import LayerCache
+from api.errors import add_exception_handlers
+from api.routes import collections, health
 from api.settings import Settings
 from geo.store import load_snapshot
 
@@ -19,14 +23,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.snapshot = load_snapshot(settings.data_dir)
+        snapshot = load_snapshot(settings.data_dir)
+        app.state.snapshot = snapshot
+        app.state.layers = LayerCache(snapshot)
         yield
 
     app = FastAPI(
         title="enforcemap",
-        description="US immigration enforcement, county by county: 287(g) agreements over time.",
+        description="US immigration enforcement, county by county: 287(g) agreements over time "
+        'joined to Census counties. Every 4xx answers `{"error": ..., "detail": ...}`.',
         lifespan=lifespan,
     )
     app.state.settings = settings
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"]
+        )
+    add_exception_handlers(app)
     app.include_router(health.router)
+    app.include_router(collections.router)
     return app

@@ -1,0 +1,67 @@
+"""The feature collections the API serves, and a per-date cache of their layers.
+
+A collection names its id column, the properties it can be filtered on, and how to build its
+layer for a date. Layers are built on first use and kept, so repeated requests for the same
+date cost a dictionary look-up.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+import geopandas as gpd
+
+from geo.layers import agencies_layer, counties_layer
+from geo.store import Snapshot
+
+LAYER_CACHE_SIZE = 64
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One OGC API – Features collection."""
+
+    id: str
+    title: str
+    description: str
+    id_column: str
+    filters: tuple[str, ...]
+    build: Callable[[Snapshot, date | None], gpd.GeoDataFrame]
+
+
+def _newest(snapshot: Snapshot) -> date:
+    return date.fromisoformat(snapshot.manifest["layers"]["agreements"]["as_of"])
+
+
+COLLECTIONS = {
+    "counties": Collection(
+        id="counties",
+        title="Counties",
+        description="Counties and equivalents of the 50 states, DC and Puerto Rico with every "
+        "atlas indicator as of `date` (default: the newest 287(g) list).",
+        id_column="county_fips",
+        filters=("state_abbr",),
+        build=lambda snapshot, on: counties_layer(snapshot, on or _newest(snapshot)),
+    ),
+    "agencies": Collection(
+        id="agencies",
+        title="287(g) agreements",
+        description="Every ICE 287(g) agreement (one per agency and support model), placed at "
+        "its county; with `date`, only those active on that date.",
+        id_column="agreement_id",
+        filters=("state_abbr", "model", "status"),
+        build=agencies_layer,
+    ),
+}
+
+
+class LayerCache:
+    """Layers by (collection, date), built once each, for one loaded snapshot."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.get = lru_cache(maxsize=LAYER_CACHE_SIZE)(self._build)
+
+    def _build(self, collection_id: str, on: date | None) -> gpd.GeoDataFrame:
+        return COLLECTIONS[collection_id].build(self.snapshot, on)

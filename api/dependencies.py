@@ -1,0 +1,147 @@
+"""One dependency per query parameter: read it, describe it for OpenAPI, validate it.
+
+Each returns a parsed value (or None when absent) and raises :class:`InvalidParameter` naming the
+parameter and quoting what was wrong, so every route validates the same way.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import Query, Request
+
+from api.errors import InvalidParameter
+from api.settings import Settings
+from geo.store import Snapshot
+
+
+class OutputFormat(StrEnum):
+    """What an items endpoint can answer with."""
+
+    json = "json"
+    geojson = "geojson"
+    csv = "csv"
+
+
+MEDIA_TYPES = {
+    OutputFormat.geojson: "application/geo+json",
+    OutputFormat.json: "application/json",
+    OutputFormat.csv: "text/csv",
+}
+
+
+def snapshot_dep(request: Request) -> Snapshot:
+    """The snapshot loaded at start-up."""
+    return request.app.state.snapshot
+
+
+def settings_dep(request: Request) -> Settings:
+    """The settings the app was built with."""
+    return request.app.state.settings
+
+
+def bbox_query(
+    bbox: Annotated[
+        str | None,
+        Query(
+            description="minLon,minLat,maxLon,maxLat in WGS 84 degrees: features intersecting it",
+            examples=["-106.6,25.8,-93.5,36.5"],
+        ),
+    ] = None,
+) -> tuple[float, float, float, float] | None:
+    """Parse ``bbox`` into four floats, rejecting wrong counts, ranges and inverted boxes."""
+    if bbox is None:
+        return None
+    parts = bbox.split(",")
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        raise InvalidParameter(f"bbox: {bbox!r} is not four comma-separated numbers") from None
+    if len(values) != 4:
+        raise InvalidParameter(f"bbox: expected 4 numbers, got {len(values)} in {bbox!r}")
+    minx, miny, maxx, maxy = values
+    if not all(-180 <= x <= 180 for x in (minx, maxx)) or not all(
+        -90 <= y <= 90 for y in (miny, maxy)
+    ):
+        raise InvalidParameter(f"bbox: {bbox!r} is outside lon -180..180 / lat -90..90")
+    if minx > maxx or miny > maxy:
+        raise InvalidParameter(f"bbox: {bbox!r} is inverted (min greater than max)")
+    return minx, miny, maxx, maxy
+
+
+def date_query(
+    date_: Annotated[
+        str | None,
+        Query(
+            alias="date",
+            description="YYYY-MM-DD: the layer as of that date (default: the newest data)",
+            examples=["2021-06-30"],
+        ),
+    ] = None,
+) -> date | None:
+    """Parse ``date`` as an ISO calendar date."""
+    if date_ is None:
+        return None
+    try:
+        return date.fromisoformat(date_)
+    except ValueError:
+        raise InvalidParameter(f"date: {date_!r} is not a YYYY-MM-DD date") from None
+
+
+def state_query(
+    request: Request,
+    state: Annotated[
+        str | None,
+        Query(description="two-letter USPS state code, e.g. TX", examples=["TX"]),
+    ] = None,
+) -> str | None:
+    """Normalise ``state`` to upper case and check it is a served state."""
+    if state is None:
+        return None
+    code = state.strip().upper()
+    served = set(request.app.state.snapshot.states["state_abbr"])
+    if code not in served:
+        raise InvalidParameter(f"state: {state!r} is not a served state (50 states, DC, PR)")
+    return code
+
+
+@dataclass(frozen=True)
+class Page:
+    """``limit`` and ``offset`` after checking them against the settings."""
+
+    limit: int
+    offset: int
+
+
+def page_query(
+    request: Request,
+    limit: Annotated[
+        int | None, Query(description="items per page (bounded by the server's maximum)", ge=1)
+    ] = None,
+    offset: Annotated[int, Query(description="items to skip", ge=0)] = 0,
+) -> Page:
+    """Apply the default limit and refuse one over the maximum, quoting both numbers."""
+    settings: Settings = request.app.state.settings
+    if limit is not None and limit > settings.max_limit:
+        raise InvalidParameter(f"limit: {limit} is above the maximum of {settings.max_limit}")
+    return Page(limit=limit or settings.default_limit, offset=offset)
+
+
+def output_format(
+    request: Request,
+    f: Annotated[
+        OutputFormat | None,
+        Query(description="output format; overrides the Accept header"),
+    ] = None,
+) -> OutputFormat:
+    """An explicit ``f=`` wins; else the first supported type in ``Accept``; else GeoJSON."""
+    if f is not None:
+        return f
+    accept = request.headers.get("accept", "")
+    for part in accept.split(","):
+        media = part.split(";")[0].strip().lower()
+        for fmt, media_type in MEDIA_TYPES.items():
+            if media == media_type:
+                return fmt
+    return OutputFormat.geojson

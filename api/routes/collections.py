@@ -1,0 +1,182 @@
+"""OGC API – Features: landing page, conformance, collections, items, single items."""
+
+from datetime import date
+from typing import Annotated, Literal
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+
+from api.collections import COLLECTIONS, Collection
+from api.dependencies import (
+    OutputFormat,
+    Page,
+    bbox_query,
+    date_query,
+    output_format,
+    page_query,
+    state_query,
+)
+from api.errors import InvalidParameter, NotFound
+from api.formats import features, render_items
+from geo.sources.agreements import MODELS, STATUSES
+
+router = APIRouter()
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+]
+
+
+def collection_param(
+    collection_id: Annotated[
+        str, Path(description=f"one of {', '.join(COLLECTIONS)}", examples=["counties"])
+    ],
+) -> Collection:
+    """The collection named in the path, or a 404 naming it."""
+    if collection_id not in COLLECTIONS:
+        raise NotFound(
+            f"collection_id: {collection_id!r} is not a collection (one of {', '.join(COLLECTIONS)})"
+        )
+    return COLLECTIONS[collection_id]
+
+
+def _describe(request: Request, collection: Collection) -> dict:
+    base = str(request.url_for("collection", collection_id=collection.id))
+    return {
+        "id": collection.id,
+        "title": collection.title,
+        "description": collection.description,
+        "itemType": "feature",
+        "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
+        "filters": list(collection.filters),
+        "links": [
+            {"rel": "self", "type": "application/json", "href": base},
+            {"rel": "items", "type": "application/geo+json", "href": f"{base}/items"},
+        ],
+    }
+
+
+@router.get("/", summary="Landing page")
+def landing(request: Request) -> dict:
+    """What this service is, and links to its parts."""
+    return {
+        "title": "enforcemap",
+        "description": "US immigration enforcement, county by county: 287(g) agreements over "
+        "time joined to Census counties.",
+        "links": [
+            {"rel": "self", "href": str(request.url_for("landing"))},
+            {"rel": "service-desc", "href": str(request.url_for("openapi"))},
+            {"rel": "conformance", "href": str(request.url_for("conformance"))},
+            {"rel": "data", "href": str(request.url_for("collections"))},
+        ],
+    }
+
+
+@router.get("/conformance", summary="Conformance classes")
+def conformance() -> dict:
+    """The OGC API – Features classes this service implements."""
+    return {"conformsTo": CONFORMANCE}
+
+
+@router.get("/collections", summary="Feature collections")
+def collections(request: Request) -> dict:
+    """Every collection with its links."""
+    return {
+        "collections": [_describe(request, c) for c in COLLECTIONS.values()],
+        "links": [{"rel": "self", "href": str(request.url_for("collections"))}],
+    }
+
+
+@router.get("/collections/{collection_id}", summary="One collection", name="collection")
+def collection(
+    request: Request, collection: Annotated[Collection, Depends(collection_param)]
+) -> dict:
+    """A collection's description and links."""
+    return _describe(request, collection)
+
+
+def _filtered(
+    layer: gpd.GeoDataFrame,
+    collection: Collection,
+    filters: dict[str, str | None],
+    bbox: tuple[float, float, float, float] | None,
+) -> gpd.GeoDataFrame:
+    keep = pd.Series(True, index=layer.index)
+    for column, value in filters.items():
+        if value is None:
+            continue
+        if column not in collection.filters:
+            name = column.removesuffix("_abbr")
+            raise InvalidParameter(
+                f"{name}: the {collection.id} collection cannot be filtered by {name}"
+            )
+        keep &= layer[column] == value
+    if bbox is not None:
+        keep &= layer.geometry.intersects(shapely.box(*bbox)).to_numpy()
+    return layer[keep.to_numpy()]
+
+
+def _page_links(request: Request, page: Page, matched: int) -> list[dict]:
+    def at(offset: int) -> str:
+        return str(request.url.include_query_params(offset=offset, limit=page.limit))
+
+    links = [{"rel": "self", "type": "application/geo+json", "href": str(request.url)}]
+    if page.offset + page.limit < matched:
+        links.append(
+            {"rel": "next", "type": "application/geo+json", "href": at(page.offset + page.limit)}
+        )
+    if page.offset > 0:
+        links.append(
+            {
+                "rel": "prev",
+                "type": "application/geo+json",
+                "href": at(max(page.offset - page.limit, 0)),
+            }
+        )
+    return links
+
+
+@router.get("/collections/{collection_id}/items", summary="Items of a collection")
+def items(
+    request: Request,
+    collection: Annotated[Collection, Depends(collection_param)],
+    page: Annotated[Page, Depends(page_query)],
+    bbox: Annotated[tuple[float, float, float, float] | None, Depends(bbox_query)],
+    on: Annotated[date | None, Depends(date_query)],
+    state: Annotated[str | None, Depends(state_query)],
+    fmt: Annotated[OutputFormat, Depends(output_format)],
+    model: Annotated[
+        Literal[MODELS] | None, Query(description="287(g) support model (agencies only)")
+    ] = None,
+    status: Annotated[
+        Literal[STATUSES] | None,
+        Query(description="agreement status on the newest list (agencies only)"),
+    ] = None,
+) -> Response:
+    """A page of features, filtered by bbox, state and properties, as of ``date``."""
+    layer = request.app.state.layers.get(collection.id, on)
+    matched = _filtered(
+        layer, collection, {"state_abbr": state, "model": model, "status": status}, bbox
+    )
+    selected = matched.iloc[page.offset : page.offset + page.limit]
+    links = _page_links(request, page, len(matched))
+    return render_items(selected, collection.id_column, fmt, len(matched), links)
+
+
+@router.get("/collections/{collection_id}/items/{item_id}", summary="One item")
+def item(
+    request: Request,
+    collection: Annotated[Collection, Depends(collection_param)],
+    item_id: Annotated[str, Path(description="feature id (county: 5-digit FIPS)")],
+    on: Annotated[date | None, Depends(date_query)],
+) -> dict:
+    """One feature by id, as GeoJSON."""
+    layer = request.app.state.layers.get(collection.id, on)
+    found = layer[layer[collection.id_column] == item_id]
+    if found.empty:
+        raise NotFound(f"item_id: {item_id!r} is not in the {collection.id} collection")
+    return features(found, collection.id_column)[0]

@@ -1,0 +1,74 @@
+"""The atlas: one row per county on a date, every indicator beside its year and source.
+
+Each indicator keeps its own as-of (the 287(g) list in force, the population year), and a value
+that cannot be given is null with a reason in the matching ``*_note`` column, never 0.
+"""
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from geo.sources.agreements import active_on, list_in_force
+from geo.store import Snapshot
+
+NO_LIST_NOTE = "no ICE 287(g) list published on or before this date (the first is 2007-09-19)"
+
+
+def county_atlas(snapshot: Snapshot, on: date) -> pd.DataFrame:
+    """Every county's indicators as of ``on``, sorted by ``county_fips``.
+
+    Examples
+    --------
+    >>> atlas = county_atlas(load_snapshot(Path("data")), date(2026, 5, 18))  # doctest: +SKIP
+    >>> atlas.loc[atlas.county_fips == "48201", "agreements_active"].item()  # doctest: +SKIP
+    """
+    counties = snapshot.counties[
+        ["county_fips", "name", "name_lsad", "state_abbr", "land_area_sqmi"]
+    ]
+    atlas = counties.merge(_population(snapshot.population, on.year), on="county_fips", how="left")
+    atlas = atlas.merge(_agreements(snapshot, on, counties), on="county_fips", how="left")
+    return atlas.sort_values("county_fips", ignore_index=True)
+
+
+def _population(population: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The estimate for ``year``, else the nearest year published (said in ``population_year``)."""
+    years = population["year"].unique()
+    chosen = int(years[np.argmin(np.abs(years - year))])
+    rows = population[population["year"] == chosen]
+    return pd.DataFrame(
+        {
+            "county_fips": rows["county_fips"].array,
+            "population": rows["population"].array,
+            "population_year": chosen,
+            "population_note": rows["note"].array,
+        }
+    )
+
+
+def _agreements(snapshot: Snapshot, on: date, counties: pd.DataFrame) -> pd.DataFrame:
+    """Active 287(g) agreements covering each county, and the state-wide ones in its state."""
+    in_force = list_in_force(snapshot.sightings, on)
+    out = pd.DataFrame({"county_fips": counties["county_fips"].to_numpy()})
+    if in_force is None:
+        return out.assign(
+            agreements_active=pd.NA,
+            agreement_models=None,
+            statewide_agreements=pd.NA,
+            agreements_as_of=None,
+            agreements_note=NO_LIST_NOTE,
+        )
+    active = active_on(snapshot.agreements, snapshot.sightings, on)
+    local = active.explode("county_fips_list").dropna(subset=["county_fips_list"])
+    by_county = local.groupby("county_fips_list")
+    models = by_county["model"].agg(lambda m: ";".join(sorted(set(m.dropna()))))
+    statewide = active[active["match_type"] == "statewide"].groupby("state_abbr").size()
+    state_of = counties.set_index("county_fips")["state_abbr"]
+    out["agreements_active"] = out["county_fips"].map(by_county.size()).fillna(0).astype(int)
+    out["agreement_models"] = out["county_fips"].map(models)
+    out["statewide_agreements"] = (
+        out["county_fips"].map(state_of).map(statewide).fillna(0).astype(int).to_numpy()
+    )
+    out["agreements_as_of"] = in_force
+    out["agreements_note"] = None
+    return out
