@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api.collections import LayerCache
 from api.errors import add_exception_handlers
-from api.routes import collections, health
+from api.routes import collections, counties, health
 from api.settings import Settings
 from geo.store import load_snapshot
 
@@ -42,4 +42,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_exception_handlers(app)
     app.include_router(health.router)
     app.include_router(collections.router)
+    app.include_router(counties.router)
     return app
