@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 from geo.qa import QAFailure
@@ -46,6 +47,14 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("--data-dir", type=Path, default=Path("data"))
     info.add_argument("--json", action="store_true", help="print the full description as JSON")
     info.set_defaults(run=_info)
+
+    export = commands.add_parser("export", help="write one layer of the snapshot to a file")
+    export.add_argument("--layer", required=True, help="atlas, agencies, agreements, ...")
+    export.add_argument("--date", type=_iso_date, default=None, help="YYYY-MM-DD (default: newest)")
+    export.add_argument("--format", choices=["csv", "geojson", "parquet"], default="csv")
+    export.add_argument("-o", "--output", type=Path, required=True)
+    export.add_argument("--data-dir", type=Path, default=Path("data"))
+    export.set_defaults(run=_export)
 
     serve = commands.add_parser("serve", help="serve the snapshot over HTTP")
     serve.add_argument("--data-dir", type=Path, default=None)
@@ -90,6 +99,33 @@ def _info(args: argparse.Namespace) -> int:
             f"  [{row['status']}] {row['state_abbr']} {row['agency']} "
             f"({row['model'] or 'model not published'}): {row['review_reason']}"
         )
+    return 0
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a YYYY-MM-DD date") from None
+
+
+def _export(args: argparse.Namespace) -> int:
+    from geo.layers import LAYERS, export_layer
+    from geo.store import load_snapshot
+
+    if args.layer not in LAYERS:
+        print(
+            f"enforcemap export: --layer {args.layer!r} is not one of {', '.join(LAYERS)}",
+            file=sys.stderr,
+        )
+        return 1
+    layer = LAYERS[args.layer](load_snapshot(args.data_dir), args.date)
+    try:
+        export_layer(layer, args.output, args.format)
+    except ValueError as exc:
+        print(f"enforcemap export: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {len(layer)} rows of {args.layer} to {args.output}")
     return 0
 
 

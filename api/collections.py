@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import geopandas as gpd
 
-from geo.layers import agencies_layer, counties_layer
+from geo.layers import LAYERS
 from geo.store import Snapshot
 
 LAYER_CACHE_SIZE = 64
@@ -30,10 +30,6 @@ class Collection:
     build: Callable[[Snapshot, date | None], gpd.GeoDataFrame]
 
 
-def _newest(snapshot: Snapshot) -> date:
-    return date.fromisoformat(snapshot.manifest["layers"]["agreements"]["as_of"])
-
-
 COLLECTIONS = {
     "counties": Collection(
         id="counties",
@@ -42,7 +38,7 @@ COLLECTIONS = {
         "atlas indicator as of `date` (default: the newest 287(g) list).",
         id_column="county_fips",
         filters=("state_abbr",),
-        build=lambda snapshot, on: counties_layer(snapshot, on or _newest(snapshot)),
+        build=LAYERS["atlas"],
     ),
     "agencies": Collection(
         id="agencies",
@@ -51,7 +47,7 @@ COLLECTIONS = {
         "its county; with `date`, only those active on that date.",
         id_column="agreement_id",
         filters=("state_abbr", "model", "status"),
-        build=agencies_layer,
+        build=LAYERS["agencies"],
     ),
 }
 

@@ -4,7 +4,9 @@ Geometries are oriented counter-clockwise (RFC 7946's right-hand rule) once here
 output format inherits it.
 """
 
+from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -81,3 +83,35 @@ def as_records(frame: pd.DataFrame) -> list[dict]:
             elif isinstance(value, np.floating):
                 record[key] = float(value)
     return records
+
+
+def newest_date(snapshot: Snapshot) -> date:
+    """The date of the newest 287(g) list: the default "as of" of every dated layer."""
+    return date.fromisoformat(snapshot.manifest["layers"]["agreements"]["as_of"])
+
+
+LAYERS: dict[str, Callable[[Snapshot, date | None], pd.DataFrame]] = {
+    "atlas": lambda snapshot, on: counties_layer(snapshot, on or newest_date(snapshot)),
+    "agencies": agencies_layer,
+    "agreements": lambda snapshot, on: snapshot.agreements,
+    "sightings": lambda snapshot, on: snapshot.sightings,
+    "population": lambda snapshot, on: snapshot.population,
+    "states": lambda snapshot, on: snapshot.states,
+}
+"""Every exportable layer by name: ``LAYERS[name](snapshot, date_or_None)``."""
+
+
+def export_layer(layer: pd.DataFrame, path: Path, fmt: str) -> None:
+    """Write a layer as ``csv``, ``geojson`` (RFC 7946) or ``parquet`` (GeoParquet if spatial)."""
+    spatial = isinstance(layer, gpd.GeoDataFrame)
+    if fmt == "geojson":
+        if not spatial:
+            raise ValueError("geojson needs a layer with geometry (atlas, agencies, states)")
+        records = gpd.GeoDataFrame(as_records(layer), geometry=layer.geometry.to_numpy(), crs=4326)
+        records.to_file(path, driver="GeoJSON", engine="pyogrio", layer_options={"RFC7946": "YES"})
+    elif fmt == "parquet":
+        layer.to_parquet(path, index=False)
+    elif fmt == "csv":
+        pd.DataFrame(as_records(layer)).to_csv(path, index=False, lineterminator="\n")
+    else:
+        raise ValueError(f"format {fmt!r} is not one of csv, geojson, parquet")
