@@ -8,12 +8,17 @@ date cost a dictionary look-up.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
 from geo.layers import LAYERS
+from geo.stats import queen_weights
 from geo.store import Snapshot
+
+if TYPE_CHECKING:
+    from libpysal.weights import W
 
 LAYER_CACHE_SIZE = 64
 
@@ -58,6 +63,11 @@ class LayerCache:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.get = lru_cache(maxsize=LAYER_CACHE_SIZE)(self._build)
+
+    @cached_property
+    def weights(self) -> "W":
+        """Queen-contiguity weights over every county, built on first use."""
+        return queen_weights(self.snapshot.counties.set_index("county_fips").geometry)
 
     def _build(self, collection_id: str, on: date | None) -> gpd.GeoDataFrame:
         return COLLECTIONS[collection_id].build(self.snapshot, on)

@@ -9,6 +9,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
+import pandas as pd
 from fastapi import Query, Request
 
 from api.errors import InvalidParameter
@@ -145,3 +146,56 @@ def output_format(
             if media == media_type:
                 return fmt
     return OutputFormat.geojson
+
+
+@dataclass(frozen=True)
+class Region:
+    """A set of counties named by ``region=``: the nation, a state, a Census region, a FIPS list."""
+
+    kind: str
+    values: tuple[str, ...]
+
+    def select(self, counties: pd.DataFrame, states: pd.DataFrame) -> pd.Series:
+        """Mask over ``counties`` (with ``county_fips`` and ``state_abbr``) for this region."""
+        if self.kind == "us":
+            return pd.Series(True, index=counties.index)
+        if self.kind == "state":
+            return counties["state_abbr"].isin(self.values)
+        if self.kind == "census_region":
+            in_region = states.loc[states["census_region"].isin(self.values), "state_abbr"]
+            return counties["state_abbr"].isin(in_region)
+        return counties["county_fips"].isin(self.values)
+
+
+def region_query(
+    request: Request,
+    region: Annotated[
+        str,
+        Query(
+            description="us | state:TX | census_region:south (northeast, midwest, south, west) "
+            "| fips:48201,48113",
+            examples=["us", "state:TX", "census_region:south", "fips:48201,48113"],
+        ),
+    ] = "us",
+) -> Region:
+    """Parse ``region`` and check every state, Census region or FIPS it names exists."""
+    snapshot: Snapshot = request.app.state.snapshot
+    kind, _, rest = region.partition(":")
+    values = tuple(v.strip() for v in rest.split(",") if v.strip())
+    known = {
+        "state": set(snapshot.states["state_abbr"]),
+        "census_region": set(snapshot.states["census_region"].dropna()),
+        "fips": set(snapshot.counties["county_fips"]),
+    }
+    if kind == "us" and not rest:
+        return Region("us", ())
+    if kind not in known:
+        raise InvalidParameter(
+            f"region: {region!r} is not us, state:XX, census_region:NAME or fips:CODE,..."
+        )
+    if kind == "state":
+        values = tuple(v.upper() for v in values)
+    unknown = [v for v in values if v not in known[kind]] or ([] if values else ["(none)"])
+    if unknown:
+        raise InvalidParameter(f"region: unknown {kind} {', '.join(unknown)} in {region!r}")
+    return Region(kind, values)

@@ -12,6 +12,20 @@ import pandas as pd
 from geo.sources.agreements import active_on, list_in_force
 from geo.store import Snapshot
 
+INDICATORS = {
+    "population": ("Resident population (Census PEP, July 1)", "population_year"),
+    "population_density": ("Residents per square mile of land", "population_year"),
+    "agreements_active": (
+        "287(g) agreements active in the county (county agencies and multi-county bodies)",
+        "agreements_as_of",
+    ),
+    "statewide_agreements": (
+        "287(g) agreements of state agencies in the county's state",
+        "agreements_as_of",
+    ),
+}
+"""Numeric atlas columns usable in statistics and maps: name -> (description, its as-of column)."""
+
 NO_LIST_NOTE = "no ICE 287(g) list published on or before this date (the first is 2007-09-19)"
 
 
@@ -27,6 +41,9 @@ def county_atlas(snapshot: Snapshot, on: date) -> pd.DataFrame:
         ["county_fips", "name", "name_lsad", "state_abbr", "land_area_sqmi"]
     ]
     atlas = counties.merge(_population(snapshot.population, on.year), on="county_fips", how="left")
+    atlas["population_density"] = (
+        atlas["population"].astype("Float64") / atlas["land_area_sqmi"]
+    ).round(3)
     atlas = atlas.merge(_agreements(snapshot, on, counties), on="county_fips", how="left")
     return atlas.sort_values("county_fips", ignore_index=True)
 

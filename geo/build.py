@@ -21,7 +21,12 @@ from geo.sources.agreements import (
     read_sightings,
     state_lookup,
 )
-from geo.sources.counties import read_counties, read_population, read_states
+from geo.sources.counties import (
+    read_census_regions,
+    read_counties,
+    read_population,
+    read_states,
+)
 from geo.store import Snapshot, replace_folder, write_snapshot
 
 MIN_RESOLVED_SHARE = 0.99
@@ -58,9 +63,8 @@ def build(raw_dir: Path, data_dir: Path, shapefile_dir: Path) -> Snapshot:
         raise SourceError(raw_dir, "raw data folder not found")
     counties = read_counties(raw_dir)
     all_states = read_states(raw_dir, served_only=False)
-    states = all_states[all_states["state_fips"].isin(counties["state_fips"])].reset_index(
-        drop=True
-    )
+    served = all_states[all_states["state_fips"].isin(counties["state_fips"])]
+    states = served.merge(read_census_regions(raw_dir), on="state_fips", how="left")
     population = read_population(raw_dir, counties)
     agreements, sightings = _agreements(
         raw_dir, counties, state_lookup(all_states["state_name"], all_states["state_abbr"])

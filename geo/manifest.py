@@ -19,7 +19,7 @@ PUBLISHERS = {
     "states": {
         "publisher": "U.S. Census Bureau, Geography Division",
         "licence": "Public domain (17 U.S.C. §105)",
-        "files": [counties.STATE_FILE],
+        "files": [counties.STATE_FILE, counties.PEP_V2024_FILE],
     },
     "population": {
         "publisher": "U.S. Census Bureau, Population Division (PEP Vintage 2020 and 2024)",

@@ -145,6 +145,31 @@ def read_states(raw_dir: Path, *, served_only: bool = True) -> gpd.GeoDataFrame:
     return states.sort_values("state_fips", ignore_index=True)
 
 
+CENSUS_REGIONS = {"1": "northeast", "2": "midwest", "3": "south", "4": "west"}
+"""The Census Bureau's region codes, as used in the PEP files' ``REGION`` column."""
+
+
+def read_census_regions(raw_dir: Path) -> pd.DataFrame:
+    """Each state's Census region and division, from the PEP Vintage 2024 state rows.
+
+    Columns: ``state_fips``, ``census_region`` (``northeast``, ``midwest``, ``south``, ``west``),
+    ``census_division`` (code ``1``-``9``). Puerto Rico is in no Census region (and not in PEP).
+    """
+    path = Path(raw_dir) / PEP_V2024_FILE
+    rows = read_raw_csv(path, ["SUMLEV", "REGION", "DIVISION", "STATE"], encoding="latin-1")
+    states = rows[pd.to_numeric(rows["SUMLEV"], errors="coerce") == _PEP_STATE_LEVEL]
+    unknown = ~states["REGION"].isin(list(CENSUS_REGIONS))
+    if unknown.any():
+        raise SourceError(path, f"unknown REGION code {states.loc[unknown, 'REGION'].iloc[0]!r}")
+    return pd.DataFrame(
+        {
+            "state_fips": states["STATE"].to_numpy(),
+            "census_region": states["REGION"].map(CENSUS_REGIONS).to_numpy(),
+            "census_division": states["DIVISION"].to_numpy(),
+        }
+    ).sort_values("state_fips", ignore_index=True)
+
+
 def current_fips(county_fips: pd.Series) -> pd.Series:
     """Replace retired county codes that have exactly one successor, so old records still join.
 

@@ -1,0 +1,109 @@
+"""``/stats/``: correlation, group comparison and spatial autocorrelation over a region.
+
+Each answer names the as-of of every indicator it used and lists the counties it left out.
+"""
+
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated, Literal
+
+import pandas as pd
+from fastapi import APIRouter, Depends, Query, Request
+
+from api.dependencies import Region, date_query, region_query
+from api.errors import InvalidParameter
+from geo.atlas import INDICATORS
+from geo.stats import METHODS, PERMUTATIONS, compare_groups, correlation, morans_i
+
+router = APIRouter(prefix="/stats")
+GROUPINGS = ("active_287g",)
+
+
+def _indicator(name: str, parameter: str) -> str:
+    if name not in INDICATORS:
+        raise InvalidParameter(
+            f"{parameter}: {name!r} is not an indicator (one of {', '.join(INDICATORS)})"
+        )
+    return name
+
+
+def _region_atlas(request: Request, region: Region, on: date | None) -> pd.DataFrame:
+    atlas = request.app.state.layers.get("counties", on)
+    chosen = atlas[region.select(atlas, request.app.state.snapshot.states).to_numpy()]
+    return chosen.set_index("county_fips")
+
+
+def _describe(atlas: pd.DataFrame, *names: str) -> dict:
+    """Each indicator's description and the as-of values its figures carry."""
+    described = {}
+    for name in names:
+        description, as_of_column = INDICATORS[name]
+        as_of = sorted({str(v) for v in atlas[as_of_column].dropna().unique()})
+        described[name] = {"description": description, "as_of": as_of}
+    return described
+
+
+def _numeric(atlas: pd.DataFrame, name: str) -> pd.Series:
+    return pd.to_numeric(atlas[name], errors="coerce").astype(float).rename(name)
+
+
+def _run(compute, *args):
+    """Turn a statistic's refusal (too few counties) into a 422 naming the reason."""
+    try:
+        return compute(*args)
+    except ValueError as exc:
+        raise InvalidParameter(f"region and date: {exc}") from None
+
+
+@router.get("/correlation", summary="Correlation of two indicators")
+def correlation_route(
+    request: Request,
+    x: Annotated[str, Query(description=f"indicator, one of {', '.join(INDICATORS)}")],
+    y: Annotated[str, Query(description="second indicator")],
+    region: Annotated[Region, Depends(region_query)],
+    on: Annotated[date | None, Depends(date_query)],
+    method: Annotated[Literal[METHODS], Query(description="correlation coefficient")] = "pearson",
+) -> dict:
+    """n, r, p-value and a 95% confidence interval; counties missing either value are listed."""
+    x, y = _indicator(x, "x"), _indicator(y, "y")
+    atlas = _region_atlas(request, region, on)
+    result = _run(correlation, _numeric(atlas, x), _numeric(atlas, y), method)
+    return {"x": x, "y": y, "indicators": _describe(atlas, x, y), **asdict(result)}
+
+
+@router.get("/compare", summary="Compare counties with and without an active 287(g) agreement")
+def compare_route(
+    request: Request,
+    indicator: Annotated[str, Query(description="the indicator to compare")],
+    region: Annotated[Region, Depends(region_query)],
+    on: Annotated[date | None, Depends(date_query)],
+    by: Annotated[
+        Literal[GROUPINGS],
+        Query(description="active_287g: at least one county or multi-county agreement active"),
+    ] = "active_287g",
+) -> dict:
+    """Means, their difference with a 95% interval, and the test used."""
+    indicator = _indicator(indicator, "indicator")
+    atlas = _region_atlas(request, region, on)
+    group = (atlas["agreements_active"] > 0).where(atlas["agreements_active"].notna())
+    result = _run(compare_groups, _numeric(atlas, indicator), group.rename(by))
+    described = _describe(atlas, indicator, "agreements_active")
+    return {"indicator": indicator, "by": by, "indicators": described, **asdict(result)}
+
+
+@router.get("/moran", summary="Spatial autocorrelation (Moran's I and LISA)")
+def moran_route(
+    request: Request,
+    indicator: Annotated[str, Query(description="the indicator to test")],
+    region: Annotated[Region, Depends(region_query)],
+    on: Annotated[date | None, Depends(date_query)],
+    permutations: Annotated[
+        int, Query(ge=99, le=9999, description="permutations for the pseudo p-value")
+    ] = PERMUTATIONS,
+) -> dict:
+    """Global Moran's I with its permutation p-value, and LISA cluster labels per county."""
+    indicator = _indicator(indicator, "indicator")
+    atlas = _region_atlas(request, region, on)
+    weights = request.app.state.layers.weights
+    result = _run(morans_i, _numeric(atlas, indicator), weights, permutations)
+    return {"indicator": indicator, "indicators": _describe(atlas, indicator), **asdict(result)}
