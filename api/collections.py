@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 
 from geo.layers import LAYERS
+from geo.sources.agreements import MODELS
+from geo.sources.agreements import STATUSES as AGREEMENT_STATUSES
+from geo.sources.policies import STATUSES as POLICY_STATUSES
 from geo.stats import queen_weights
 from geo.store import Snapshot
 
@@ -31,7 +34,8 @@ class Collection:
     title: str
     description: str
     id_column: str
-    filters: tuple[str, ...]
+    filters: dict[str, tuple[str, tuple[str, ...] | None]]
+    """Query parameter -> (layer column, allowed values or None for any served value)."""
     build: Callable[[Snapshot, date | None], gpd.GeoDataFrame]
 
 
@@ -42,7 +46,7 @@ COLLECTIONS = {
         description="Counties and equivalents of the 50 states, DC and Puerto Rico with every "
         "atlas indicator as of `date` (default: the newest 287(g) list).",
         id_column="county_fips",
-        filters=("state_abbr",),
+        filters={"state": ("state_abbr", None), "status": ("policy_status", POLICY_STATUSES)},
         build=LAYERS["atlas"],
     ),
     "agencies": Collection(
@@ -51,7 +55,11 @@ COLLECTIONS = {
         description="Every ICE 287(g) agreement (one per agency and support model), placed at "
         "its county; with `date`, only those active on that date.",
         id_column="agreement_id",
-        filters=("state_abbr", "model", "status"),
+        filters={
+            "state": ("state_abbr", None),
+            "model": ("model", MODELS),
+            "status": ("status", AGREEMENT_STATUSES),
+        },
         build=LAYERS["agencies"],
     ),
 }

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from geo.sources.agreements import active_on, list_in_force
+from geo.sources.policies import county_policy_status
 from geo.store import Snapshot
 
 INDICATORS = {
@@ -45,6 +46,7 @@ def county_atlas(snapshot: Snapshot, on: date) -> pd.DataFrame:
         atlas["population"].astype("Float64") / atlas["land_area_sqmi"]
     ).round(3)
     atlas = atlas.merge(_agreements(snapshot, on, counties), on="county_fips", how="left")
+    atlas = atlas.merge(_policy_status(snapshot, on), on="county_fips", how="left")
     return atlas.sort_values("county_fips", ignore_index=True)
 
 
@@ -89,3 +91,18 @@ def _agreements(snapshot: Snapshot, on: date, counties: pd.DataFrame) -> pd.Data
     out["agreements_as_of"] = in_force
     out["agreements_note"] = None
     return out
+
+
+def _policy_status(snapshot: Snapshot, on: date) -> pd.DataFrame:
+    """Sanctuary / anti-sanctuary status on ``on`` and the level it comes from."""
+    status = county_policy_status(snapshot.policies, snapshot.counties, on)
+    return status.rename(
+        columns={
+            "status": "policy_status",
+            "status_level": "policy_level",
+            "state_direction": "policy_state",
+            "county_direction": "policy_county",
+            "city_direction": "policy_city",
+            "policy_ids": "policy_ids",
+        }
+    )

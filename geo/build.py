@@ -12,7 +12,7 @@ import pandas as pd
 
 from geo import qa
 from geo.manifest import describe_sources
-from geo.resolve import load_reference, resolve_agencies
+from geo.resolve import AgencyReference, load_reference, resolve_agencies
 from geo.shapefiles import write_shapefiles
 from geo.sources import SourceError
 from geo.sources.agreements import (
@@ -27,6 +27,7 @@ from geo.sources.counties import (
     read_population,
     read_states,
 )
+from geo.sources.policies import read_policies
 from geo.store import Snapshot, replace_folder, write_snapshot
 
 MIN_RESOLVED_SHARE = 0.99
@@ -66,9 +67,11 @@ def build(raw_dir: Path, data_dir: Path, shapefile_dir: Path) -> Snapshot:
     served = all_states[all_states["state_fips"].isin(counties["state_fips"])]
     states = served.merge(read_census_regions(raw_dir), on="state_fips", how="left")
     population = read_population(raw_dir, counties)
+    reference = load_reference(raw_dir, counties)
     agreements, sightings = _agreements(
-        raw_dir, counties, state_lookup(all_states["state_name"], all_states["state_abbr"])
+        raw_dir, reference, state_lookup(all_states["state_name"], all_states["state_abbr"])
     )
+    policies = read_policies(raw_dir, counties, reference)
     newest = participating_dates(sightings)[-1]
     newest_rows = int(
         ((sightings["snapshot_date"] == newest) & (sightings["list"] == "participating")).sum()
@@ -78,12 +81,22 @@ def build(raw_dir: Path, data_dir: Path, shapefile_dir: Path) -> Snapshot:
     )
     qa.raise_on_failure(summary)
     manifest = _manifest(raw_dir, counties, states, population, agreements, sightings, newest)
+    manifest["layers"]["policies"] = {
+        **describe_sources(raw_dir, "policies"),
+        "as_of": str(max(d for d in policies["adopted"].dropna())),
+        "rows": len(policies),
+        "by_level": {k: int(v) for k, v in policies["level"].value_counts().sort_index().items()},
+        "notes": "Compiled state laws, the DOJ 2025-08-05 designation list and the ICE/CIS "
+        "2014 detainer-policy list. Not exhaustive: a county with nothing documented is "
+        "'undocumented', never 'none'.",
+    }
     snapshot = Snapshot(
         counties=counties,
         states=states,
         population=population,
         agreements=agreements,
         sightings=sightings[_SIGHTING_COLUMNS],
+        policies=policies,
         manifest=manifest,
     )
     tables = {
@@ -100,14 +113,12 @@ def build(raw_dir: Path, data_dir: Path, shapefile_dir: Path) -> Snapshot:
 
 
 def _agreements(
-    raw_dir: Path, counties: pd.DataFrame, state_names: dict[str, str]
+    raw_dir: Path, reference: AgencyReference, state_names: dict[str, str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Agreements with their county resolution, and the sightings they were folded from."""
     agreements, sightings = build_agreements(read_sightings(raw_dir, state_names))
     agencies = agreements[_AGENCY_COLUMNS].drop_duplicates().reset_index(drop=True)
-    resolved = pd.concat(
-        [agencies, resolve_agencies(agencies, load_reference(raw_dir, counties))], axis=1
-    )
+    resolved = pd.concat([agencies, resolve_agencies(agencies, reference)], axis=1)
     merged = agreements.merge(resolved, on=_AGENCY_COLUMNS, how="left", validate="many_to_one")
     return merged.sort_values("agreement_id", ignore_index=True), sightings
 

@@ -8,7 +8,7 @@ import hashlib
 from pathlib import Path
 
 from geo.resolve import REFERENCE_FILES
-from geo.sources import agreements, counties
+from geo.sources import agreements, counties, policies
 
 PUBLISHERS = {
     "counties": {
@@ -36,6 +36,12 @@ PUBLISHERS = {
         "licence": "Public domain (17 U.S.C. §105); roster captures parsed by the Deportation "
         "Data Project (CC0)",
         "files": list(agreements.SOURCE_PATTERNS),
+    },
+    "policies": {
+        "publisher": "Compiled from state legislatures' and governors' pages and news reports; "
+        "U.S. DOJ sanctuary jurisdiction list (2025-08-05); ICE/CIS detainer-policy list (2014)",
+        "licence": "Compiled facts with citations; U.S. government lists public domain",
+        "files": list(policies.SOURCE_FILES),
     },
     "agency_rosters": {
         "publisher": "BJS LEAIC 2012 (via FBI CDE / 18F), FBI LEE roster (via 287g-watch), "

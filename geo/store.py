@@ -18,7 +18,7 @@ import pandas as pd
 
 MANIFEST = "manifest.json"
 GEO_LAYERS = ("counties", "states")
-TABLE_LAYERS = ("population", "agreements", "sightings")
+TABLE_LAYERS = ("population", "agreements", "sightings", "policies")
 
 
 class SnapshotError(Exception):
@@ -34,6 +34,7 @@ class Snapshot:
     population: pd.DataFrame
     agreements: pd.DataFrame
     sightings: pd.DataFrame
+    policies: pd.DataFrame
     manifest: dict
 
 

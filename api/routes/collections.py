@@ -1,7 +1,7 @@
 """OGC API – Features: landing page, conformance, collections, items, single items."""
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 import geopandas as gpd
 import pandas as pd
@@ -21,7 +21,7 @@ from api.dependencies import (
 )
 from api.errors import InvalidParameter, NotFound
 from api.formats import features, render_items
-from geo.sources.agreements import MODELS, STATUSES
+from geo.sources.agreements import MODELS
 
 router = APIRouter()
 
@@ -52,7 +52,10 @@ def _describe(request: Request, collection: Collection) -> dict:
         "description": collection.description,
         "itemType": "feature",
         "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
-        "filters": list(collection.filters),
+        "filters": {
+            name: list(allowed) if allowed else "any"
+            for name, (_, allowed) in collection.filters.items()
+        },
         "links": [
             {"rel": "self", "type": "application/json", "href": base},
             {"rel": "items", "type": "application/geo+json", "href": f"{base}/items"},
@@ -105,14 +108,19 @@ def _filtered(
     filters: dict[str, str | None],
     bbox: tuple[float, float, float, float] | None,
 ) -> gpd.GeoDataFrame:
+    """Rows matching every given property filter and intersecting ``bbox``."""
     keep = pd.Series(True, index=layer.index)
-    for column, value in filters.items():
+    for name, value in filters.items():
         if value is None:
             continue
-        if column not in collection.filters:
-            name = column.removesuffix("_abbr")
+        if name not in collection.filters:
             raise InvalidParameter(
                 f"{name}: the {collection.id} collection cannot be filtered by {name}"
+            )
+        column, allowed = collection.filters[name]
+        if allowed is not None and value not in allowed:
+            raise InvalidParameter(
+                f"{name}: {value!r} is not one of {', '.join(allowed)} in {collection.id}"
             )
         keep &= layer[column] == value
     if bbox is not None:
@@ -150,18 +158,21 @@ def items(
     state: Annotated[str | None, Depends(state_query)],
     fmt: Annotated[OutputFormat, Depends(output_format)],
     model: Annotated[
-        Literal[MODELS] | None, Query(description="287(g) support model (agencies only)")
+        str | None,
+        Query(description=f"agencies: 287(g) support model, one of {', '.join(MODELS)}"),
     ] = None,
     status: Annotated[
-        Literal[STATUSES] | None,
-        Query(description="agreement status on the newest list (agencies only)"),
+        str | None,
+        Query(
+            description="agencies: status on the newest list (active, pending, "
+            "no_longer_listed); counties: policy status on `date` (limits_cooperation, "
+            "mandates_cooperation, conflicting, city_limits_cooperation, ..., undocumented)"
+        ),
     ] = None,
 ) -> Response:
     """A page of features, filtered by bbox, state and properties, as of ``date``."""
     layer = request.app.state.layers.get(collection.id, on)
-    matched = _filtered(
-        layer, collection, {"state_abbr": state, "model": model, "status": status}, bbox
-    )
+    matched = _filtered(layer, collection, {"state": state, "model": model, "status": status}, bbox)
     selected = matched.iloc[page.offset : page.offset + page.limit]
     links = _page_links(request, page, len(matched))
     return render_items(selected, collection.id_column, fmt, len(matched), links)

@@ -142,3 +142,20 @@ def test_statewide_agreement_has_null_geometry(client):
     body = client.get("/collections/agencies/items?state=FL&limit=500").json()
     statewide = [f for f in body["features"] if f["properties"]["match_type"] == "statewide"]
     assert statewide and all(f["geometry"] is None for f in statewide)
+
+
+def test_counties_filter_by_policy_status_on_a_date(client):
+    url = "/collections/counties/items?state=CA&status=limits_cooperation&date=2018-06-01&f=json"
+    body = client.get(url).json()
+    assert body["numberMatched"] == 58
+    assert {item["policy_level"] for item in body["items"]} == {"state"}
+    earlier = client.get(url.replace("2018-06-01", "2012-06-01")).json()
+    assert earlier["numberMatched"] < 58
+
+
+def test_unknown_policy_status_is_422_listing_the_choices(client):
+    response = client.get("/collections/counties/items?status=sanctuary")
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith(
+        "status: 'sanctuary' is not one of limits_cooperation"
+    )
