@@ -47,6 +47,18 @@ def county_atlas(snapshot: Snapshot, on: date) -> pd.DataFrame:
     ).round(3)
     atlas = atlas.merge(_agreements(snapshot, on, counties), on="county_fips", how="left")
     atlas = atlas.merge(_policy_status(snapshot, on), on="county_fips", how="left")
+    atlas = atlas.merge(_detention(snapshot, on), on="county_fips", how="left")
+    per_100k = atlas["detention_adp"].astype("Float64") / atlas["population"].astype("Float64")
+    atlas.insert(
+        atlas.columns.get_loc("detention_adp") + 1,
+        "detention_adp_per_100k",
+        (per_100k * 1e5).round(2),
+    )
+    for series in ("ucr", "nibrs"):
+        atlas = atlas.merge(
+            _crime(snapshot.crime_rates, series, on.year), on="county_fips", how="left"
+        )
+    atlas = atlas.merge(_coverage(snapshot.reporting_coverage), on="county_fips", how="left")
     return atlas.sort_values("county_fips", ignore_index=True)
 
 
@@ -106,3 +118,65 @@ def _policy_status(snapshot: Snapshot, on: date) -> pd.DataFrame:
             "policy_ids": "policy_ids",
         }
     )
+
+
+def fiscal_year(on: date) -> int:
+    """The federal fiscal year containing ``on`` (FY2026 runs 2025-10-01 to 2026-09-30)."""
+    return on.year + 1 if on.month >= 10 else on.year
+
+
+def _detention(snapshot: Snapshot, on: date) -> pd.DataFrame:
+    """ICE detention ADP of the newest fiscal year up to ``on``'s, per county."""
+    by_county = snapshot.county_detention
+    years = sorted(by_county["fiscal_year"].unique())
+    wanted = fiscal_year(on)
+    out = pd.DataFrame({"county_fips": snapshot.counties["county_fips"].to_numpy()})
+    usable = [y for y in years if y <= wanted]
+    if not usable:
+        note = f"ICE detention statistics start in FY{years[0]}"
+        return out.assign(
+            detention_adp=pd.NA,
+            detention_facilities=pd.NA,
+            detention_fiscal_year=pd.NA,
+            detention_note=note,
+        )
+    chosen = usable[-1]
+    rows = by_county[by_county["fiscal_year"] == chosen].set_index("county_fips")
+    out["detention_adp"] = out["county_fips"].map(rows["adp"]).astype("Float64").fillna(0.0)
+    # A county with facilities whose ADP is all blank stays null, not 0.
+    blank = out["county_fips"].isin(rows.index[rows["adp"].isna()])
+    out.loc[blank, "detention_adp"] = pd.NA
+    out["detention_facilities"] = out["county_fips"].map(rows["facilities"]).fillna(0).astype(int)
+    out["detention_fiscal_year"] = chosen
+    out["detention_note"] = None
+    out.loc[blank, "detention_note"] = "ICE left the ADP of this county's facilities blank"
+    return out
+
+
+def _crime(rates: pd.DataFrame, series: str, year: int) -> pd.DataFrame:
+    """One series' rates for its newest year up to ``year`` (UCR and NIBRS never mixed)."""
+    columns = [f"{series}_violent_rate", f"{series}_property_rate", f"{series}_quality"]
+    has_rate = rates[columns[:2]].notna().any(axis=1)
+    years = sorted(rates.loc[has_rate, "year"].unique())
+    usable = [y for y in years if y <= year]
+    chosen = usable[-1] if usable else years[0]
+    rows = rates[rates["year"] == chosen]
+    out = rows[["county_fips", *columns]].copy()
+    if series == "ucr":
+        out["ucr_coverage"] = rows["ucr_coverage"]
+    out[f"{series}_year"] = chosen
+    out[f"{series}_note"] = rows["note"]
+    if not usable:
+        out[[*columns, f"{series}_year"]] = pd.NA
+        out[f"{series}_note"] = f"the {series.upper()} series starts in {years[0]}"
+    return out
+
+
+def _coverage(coverage: pd.DataFrame) -> pd.DataFrame:
+    return coverage.rename(
+        columns={
+            "coverage": "reporting_coverage",
+            "data_year": "reporting_coverage_year",
+            "note": "reporting_coverage_note",
+        }
+    )[["county_fips", "reporting_coverage", "reporting_coverage_year", "reporting_coverage_note"]]

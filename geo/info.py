@@ -9,6 +9,9 @@ import copy
 import pandas as pd
 
 from geo import qa
+from geo.atlas import county_atlas
+from geo.layers import newest_date
+from geo.sources.detention import adp_placed_share
 from geo.store import Snapshot
 
 
@@ -16,8 +19,22 @@ def snapshot_info(snapshot: Snapshot) -> dict:
     """The manifest with live row counts, active agreements, resolved share and unresolved cases."""
     info = copy.deepcopy(snapshot.manifest)
     layers = info.setdefault("layers", {})
-    for name in ("counties", "states", "population", "sightings"):
+    for name in ("counties", "states", "population", "policies"):
         layers.setdefault(name, {})["rows"] = len(getattr(snapshot, name))
+    newest = newest_date(snapshot)
+    layers["atlas"] = {"as_of": newest.isoformat(), "rows": len(county_atlas(snapshot, newest))}
+    rates = snapshot.crime_rates
+    has_rate = rates.filter(regex="_(violent|property)_rate$").notna().any(axis=1)
+    layers.setdefault("crime", {})["county_years"] = int(has_rate.sum())
+    fiscal_year = int(snapshot.facility_years["fiscal_year"].max())
+    layers.setdefault("facilities", {}).update(
+        {
+            "rows": len(snapshot.facilities),
+            "adp_placed_share": round(
+                adp_placed_share(snapshot.facility_years, snapshot.facilities, fiscal_year), 4
+            ),
+        }
+    )
     agreements = snapshot.agreements
     unresolved = agreements[agreements["match_type"] == "unresolved"]
     layers.setdefault("agreements", {}).update(

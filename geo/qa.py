@@ -6,11 +6,15 @@ regression can never reach ``data/``.
 """
 
 from dataclasses import dataclass
-from datetime import date
 
 import pandas as pd
 
+from geo.sources.agreements import participating_dates
+from geo.sources.detention import adp_placed_share
+
 SERVED_STATE_COUNT = 52  # 50 states, DC and Puerto Rico
+MIN_RESOLVED_SHARE = 0.99  # of active 287(g) agreements placed in counties or statewide
+MIN_ADP_PLACED_SHARE = 0.98  # of the newest fiscal year's detention ADP placed in a county
 
 
 @dataclass(frozen=True)
@@ -32,15 +36,9 @@ def _row(
     return {"check": check, "scope": scope, "value": value, "expected": expected, "status": status}
 
 
-def check_snapshot(
-    counties: pd.DataFrame,
-    population: pd.DataFrame,
-    agreements: pd.DataFrame,
-    newest_sheet_rows: int,
-    newest_sheet: date,
-    min_resolved_share: float,
-) -> pd.DataFrame:
-    """Run every invariant over the built layers; returns the summary table."""
+def check_snapshot(layers: dict) -> pd.DataFrame:
+    """Run every invariant over the built layers (as in ``geo.build``); returns the summary."""
+    counties = layers["counties"]
     rows = [
         _row(
             "states served (50 + DC + PR)",
@@ -58,10 +56,11 @@ def check_snapshot(
             bool(counties["county_fips"].str.fullmatch(r"\d{5}").all()),
         ),
     ]
-    rows += _population_checks(counties, population)
-    rows += _agreement_checks(
-        counties, agreements, newest_sheet_rows, newest_sheet, min_resolved_share
-    )
+    rows += _population_checks(counties, layers["population"])
+    rows += _agreement_checks(counties, layers["agreements"], layers["sightings"])
+    rows += _policy_checks(layers["policies"])
+    rows += _crime_checks(layers["crime_rates"])
+    rows += _facility_checks(layers["facilities"], layers["facility_years"])
     # object dtype keeps counts as integers beside the float share in the committed CSV
     return pd.DataFrame(
         rows, columns=["check", "scope", "value", "expected", "status"], dtype=object
@@ -108,12 +107,13 @@ def resolved_share(agreements: pd.DataFrame) -> float:
 
 
 def _agreement_checks(
-    counties: pd.DataFrame,
-    agreements: pd.DataFrame,
-    newest_sheet_rows: int,
-    newest_sheet: date,
-    min_resolved_share: float,
+    counties: pd.DataFrame, agreements: pd.DataFrame, sightings: pd.DataFrame
 ) -> list[dict]:
+    newest_sheet = participating_dates(sightings)[-1]
+    on_newest = (sightings["snapshot_date"] == newest_sheet) & (
+        sightings["list"] == "participating"
+    )
+    newest_sheet_rows = int(on_newest.sum())
     active = int((agreements["status"] == "active").sum())
     state_of = dict(zip(counties["county_fips"], counties["state_abbr"]))
     placed = agreements.explode("county_fips_list").dropna(subset=["county_fips_list"])
@@ -147,11 +147,69 @@ def _agreement_checks(
             "resolved share of active agreements",
             "agreements",
             share,
-            f">= {min_resolved_share}",
-            share >= min_resolved_share,
+            f">= {MIN_RESOLVED_SHARE}",
+            share >= MIN_RESOLVED_SHARE,
         ),
         _row("agreements", "agreements", len(agreements)),
         _row("unresolved agreements", "agreements", int(unresolved.sum())),
+    ]
+
+
+def _policy_checks(policies: pd.DataFrame) -> list[dict]:
+    unresolved = policies["match_type"] == "unresolved"
+    silent = unresolved & policies["review_reason"].isna()
+    return [
+        _row("policies", "policies", len(policies)),
+        _row("unresolved policies", "policies", int(unresolved.sum())),
+        _row(
+            "unresolved policy without a reason", "policies", int(silent.sum()), 0, not silent.any()
+        ),
+    ]
+
+
+def _crime_checks(rates: pd.DataFrame) -> list[dict]:
+    ucr = rates[["ucr_violent_rate", "ucr_property_rate"]].notna().any(axis=1)
+    nibrs = rates[["nibrs_violent_rate", "nibrs_property_rate"]].notna().any(axis=1)
+    rates_missing = ~(ucr | nibrs) & rates["note"].isna()
+    return [
+        _row("crime county-years with a rate", "crime", int((ucr | nibrs).sum())),
+        _row(
+            "rows mixing UCR and NIBRS rates",
+            "crime",
+            int((ucr & nibrs).sum()),
+            0,
+            not (ucr & nibrs).any(),
+        ),
+        _row(
+            "crime row with no rate and no note",
+            "crime",
+            int(rates_missing.sum()),
+            0,
+            not rates_missing.any(),
+        ),
+    ]
+
+
+def _facility_checks(facilities: pd.DataFrame, facility_years: pd.DataFrame) -> list[dict]:
+    silent = facilities["county_fips"].isna() & facilities["placement_note"].isna()
+    newest = int(facility_years["fiscal_year"].max())
+    share = round(adp_placed_share(facility_years, facilities, newest), 4)
+    return [
+        _row("detention facilities", "facilities", len(facilities)),
+        _row(
+            "facilities with no county and no reason",
+            "facilities",
+            int(silent.sum()),
+            0,
+            not silent.any(),
+        ),
+        _row(
+            f"share of FY{newest} ADP placed in a county",
+            "facilities",
+            share,
+            f">= {MIN_ADP_PLACED_SHARE}",
+            share >= MIN_ADP_PLACED_SHARE,
+        ),
     ]
 
 

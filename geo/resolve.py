@@ -65,13 +65,13 @@ MATCH_TYPES = (
     "unresolved",
 )
 
-_LEAIC_FILE = Path("crime/leaic_2012_ori_county_crosswalk.csv.gz")
+LEAIC_FILE = Path("crime/leaic_2012_ori_county_crosswalk.csv.gz")
 _LEE_FILE = Path("crime/fbi_lee_latest_agency_roster.csv")
 _GAZETTEER_PLACES_FILE = Path("boundaries/crosswalks/2025_Gaz_place_national.txt")
 _GNIS_PLACE_COUNTIES_FILE = Path("boundaries/crosswalks/us_geo_gnis_place_counties.csv")
 _ZCTA_COUNTIES_FILE = Path("boundaries/crosswalks/us_geo_zcta_counties.csv")
 REFERENCE_FILES = (
-    _LEAIC_FILE,
+    LEAIC_FILE,
     _LEE_FILE,
     _GAZETTEER_PLACES_FILE,
     _GNIS_PLACE_COUNTIES_FILE,
@@ -532,7 +532,7 @@ def _read_leaic(raw_dir: Path, county_table: pd.DataFrame) -> pd.DataFrame:
     ORI9 "-1" marks a government unit without an ORI; a FIPS that is neither served nor retired
     (888888888 / 999999999 in some copies) is no county, so the row keeps an empty county list.
     """
-    path = raw_dir / _LEAIC_FILE
+    path = raw_dir / LEAIC_FILE
     leaic = read_raw_csv(path, ["ORI9", "NAME", "FIPS", "ADDRESS_ZIP"])
     state_of = dict(
         zip(county_table["county_fips"].str[:2], county_table["state_abbr"], strict=True)

@@ -17,8 +17,18 @@ import geopandas as gpd
 import pandas as pd
 
 MANIFEST = "manifest.json"
-GEO_LAYERS = ("counties", "states")
-TABLE_LAYERS = ("population", "agreements", "sightings", "policies")
+GEO_LAYERS = ("counties", "states", "facilities")
+TABLE_LAYERS = (
+    "population",
+    "agreements",
+    "sightings",
+    "policies",
+    "crime_rates",
+    "reporting_coverage",
+    "facility_years",
+    "county_detention",
+)
+CONTEXT = "context"
 
 
 class SnapshotError(Exception):
@@ -35,6 +45,13 @@ class Snapshot:
     agreements: pd.DataFrame
     sightings: pd.DataFrame
     policies: pd.DataFrame
+    crime_rates: pd.DataFrame
+    reporting_coverage: pd.DataFrame
+    facilities: gpd.GeoDataFrame
+    facility_years: pd.DataFrame
+    county_detention: pd.DataFrame
+    context: dict[str, pd.DataFrame]
+    """Tables that describe no county (e.g. national and state NCVS shares), by name."""
     manifest: dict
 
 
@@ -46,6 +63,9 @@ def write_snapshot(snapshot: Snapshot, qa: dict[str, pd.DataFrame], data_dir: Pa
             getattr(snapshot, name).to_parquet(folder / f"{name}.parquet", index=False)
         for name in TABLE_LAYERS:
             getattr(snapshot, name).to_parquet(folder / f"{name}.parquet", index=False)
+        (folder / CONTEXT).mkdir()
+        for name, table in sorted(snapshot.context.items()):
+            table.to_parquet(folder / CONTEXT / f"{name}.parquet", index=False)
         (folder / "qa").mkdir()
         for name, table in qa.items():
             table.to_csv(folder / "qa" / f"{name}.csv", index=False, lineterminator="\n")
@@ -96,5 +116,8 @@ def load_snapshot(data_dir: Path) -> Snapshot:
         if not path.is_file():
             raise SnapshotError(f"{path}: layer missing from the snapshot")
         layers[name] = (gpd.read_parquet if name in GEO_LAYERS else pd.read_parquet)(path)
+    context = {
+        path.stem: pd.read_parquet(path) for path in sorted((data_dir / CONTEXT).glob("*.parquet"))
+    }
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    return Snapshot(manifest=manifest, **layers)
+    return Snapshot(manifest=manifest, context=context, **layers)
