@@ -24,8 +24,33 @@ INDICATORS = {
         "287(g) agreements of state agencies in the county's state",
         "agreements_as_of",
     ),
+    "detention_adp": (
+        "ICE detention average daily population in facilities placed in the county (0 where "
+        "ICE's statistics list no facility there)",
+        "detention_fiscal_year",
+    ),
+    "detention_adp_per_100k": ("ICE detention ADP per 100,000 residents", "detention_fiscal_year"),
+    "ucr_violent_rate": ("Violent crimes per 100,000, FBI UCR Summary series", "ucr_year"),
+    "ucr_property_rate": ("Property crimes per 100,000, FBI UCR Summary series", "ucr_year"),
+    "nibrs_violent_rate": (
+        "Violent crimes per 100,000, FBI NIBRS series (not comparable with UCR)",
+        "nibrs_year",
+    ),
+    "nibrs_property_rate": (
+        "Property crimes per 100,000, FBI NIBRS series (not comparable with UCR)",
+        "nibrs_year",
+    ),
+    "reporting_coverage": (
+        "Population-weighted share of agency-months reported to the FBI",
+        "reporting_coverage_year",
+    ),
 }
 """Numeric atlas columns usable in statistics and maps: name -> (description, its as-of column)."""
+
+SERIES_CHANGE_WARNING = (
+    "UCR Summary and NIBRS count 'violent' differently (NIBRS counts every offence in an "
+    "incident and more offence types): never read the two series on one axis."
+)
 
 NO_LIST_NOTE = "no ICE 287(g) list published on or before this date (the first is 2007-09-19)"
 

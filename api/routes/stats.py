@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api.dependencies import Region, date_query, region_query
 from api.errors import InvalidParameter
-from geo.atlas import INDICATORS
+from geo.atlas import INDICATORS, SERIES_CHANGE_WARNING
 from geo.stats import METHODS, PERMUTATIONS, compare_groups, correlation, morans_i
 
 router = APIRouter(prefix="/stats")
@@ -43,6 +43,16 @@ def _describe(atlas: pd.DataFrame, *names: str) -> dict:
     return described
 
 
+def _warnings(*names: str) -> list[str]:
+    """Say so whenever a crime indicator is used, since its series changed method."""
+    series = {name.split("_")[0] for name in names if name.startswith(("ucr_", "nibrs_"))}
+    if not series:
+        return []
+    if series == {"ucr", "nibrs"}:
+        return [f"this compares the UCR and NIBRS series. {SERIES_CHANGE_WARNING}"]
+    return [SERIES_CHANGE_WARNING]
+
+
 def _numeric(atlas: pd.DataFrame, name: str) -> pd.Series:
     return pd.to_numeric(atlas[name], errors="coerce").astype(float).rename(name)
 
@@ -68,7 +78,8 @@ def correlation_route(
     x, y = _indicator(x, "x"), _indicator(y, "y")
     atlas = _region_atlas(request, region, on)
     result = _run(correlation, _numeric(atlas, x), _numeric(atlas, y), method)
-    return {"x": x, "y": y, "indicators": _describe(atlas, x, y), **asdict(result)}
+    described = _describe(atlas, x, y)
+    return {"x": x, "y": y, "indicators": described, "warnings": _warnings(x, y), **asdict(result)}
 
 
 @router.get("/compare", summary="Compare counties with and without an active 287(g) agreement")
@@ -88,7 +99,13 @@ def compare_route(
     group = (atlas["agreements_active"] > 0).where(atlas["agreements_active"].notna())
     result = _run(compare_groups, _numeric(atlas, indicator), group.rename(by))
     described = _describe(atlas, indicator, "agreements_active")
-    return {"indicator": indicator, "by": by, "indicators": described, **asdict(result)}
+    return {
+        "indicator": indicator,
+        "by": by,
+        "indicators": described,
+        "warnings": _warnings(indicator),
+        **asdict(result),
+    }
 
 
 @router.get("/moran", summary="Spatial autocorrelation (Moran's I and LISA)")
@@ -106,4 +123,9 @@ def moran_route(
     atlas = _region_atlas(request, region, on)
     weights = request.app.state.layers.weights
     result = _run(morans_i, _numeric(atlas, indicator), weights, permutations)
-    return {"indicator": indicator, "indicators": _describe(atlas, indicator), **asdict(result)}
+    return {
+        "indicator": indicator,
+        "indicators": _describe(atlas, indicator),
+        "warnings": _warnings(indicator),
+        **asdict(result),
+    }

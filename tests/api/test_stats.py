@@ -110,3 +110,24 @@ def test_bad_statistics_requests_are_422(client, url, detail):
     response = client.get(url)
     assert response.status_code == 422
     assert detail in response.json()["detail"]
+
+
+def test_mixing_ucr_and_nibrs_is_warned_about(client):
+    body = client.get("/stats/correlation?x=ucr_violent_rate&y=nibrs_violent_rate&region=us").json()
+    assert body["warnings"] and "compares the UCR and NIBRS series" in body["warnings"][0]
+    assert body["indicators"]["ucr_violent_rate"]["as_of"] == ["2017"]
+    assert body["indicators"]["nibrs_violent_rate"]["as_of"] == ["2023"]
+
+
+def test_crime_against_287g_names_the_series_and_years(client):
+    body = client.get(
+        "/stats/compare?indicator=nibrs_violent_rate&region=state:TX&date=2023-06-01"
+    ).json()
+    assert len(body["warnings"]) == 1
+    assert body["indicators"]["nibrs_violent_rate"]["as_of"] == ["2023"]
+    assert body["indicators"]["agreements_active"]["as_of"] == ["2023-05-30"]
+
+
+def test_non_crime_indicators_carry_no_warning(client):
+    body = client.get("/stats/correlation?x=population&y=detention_adp_per_100k").json()
+    assert body["warnings"] == []
