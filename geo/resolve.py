@@ -70,6 +70,8 @@ _LEE_FILE = Path("crime/fbi_lee_latest_agency_roster.csv")
 _GAZETTEER_PLACES_FILE = Path("boundaries/crosswalks/2025_Gaz_place_national.txt")
 _GNIS_PLACE_COUNTIES_FILE = Path("boundaries/crosswalks/us_geo_gnis_place_counties.csv")
 _ZCTA_COUNTIES_FILE = Path("boundaries/crosswalks/us_geo_zcta_counties.csv")
+# The FBI writes Nebraska "NB" (its ORI prefix), not USPS "NE", in the LEE roster's state column.
+_FBI_STATE_CODES = {"NB": "NE"}
 REFERENCE_FILES = (
     LEAIC_FILE,
     _LEE_FILE,
@@ -564,6 +566,7 @@ def _read_lee(raw_dir: Path, county_keys: pd.DataFrame) -> pd.DataFrame:
     lee = read_raw_csv(
         path, ["ori", "pub_agency_name", "state_abbr", "county_name", "agency_type_name"]
     )
+    lee["state_abbr"] = lee["state_abbr"].str.strip().replace(_FBI_STATE_CODES)
     parts = (
         lee[["state_abbr", "county_name"]]
         .assign(key=lee["county_name"].str.split(","))
