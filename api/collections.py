@@ -6,6 +6,7 @@ date cost a dictionary look-up.
 """
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, lru_cache
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
+from geo.index import CountyIndex
 from geo.layers import LAYERS
 from geo.sources.agreements import MODELS
 from geo.sources.agreements import STATUSES as AGREEMENT_STATUSES
@@ -66,11 +68,24 @@ COLLECTIONS = {
 
 
 class LayerCache:
-    """Layers by (collection, date), built once each, for one loaded snapshot."""
+    """Layers by (collection, date), built once each, and the spatial index, for one snapshot.
+
+    The county index takes a few seconds to build, so it is built on a background thread
+    started with the cache: the service answers ``/healthz`` at once, and the first spatial
+    query waits for the index only if it is not ready yet.
+    """
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.get = lru_cache(maxsize=LAYER_CACHE_SIZE)(self._build)
+        self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="county-index")
+        self._index = self._builder.submit(CountyIndex, snapshot.counties)
+        self._builder.shutdown(wait=False)
+
+    @property
+    def index(self) -> CountyIndex:
+        """The county index (waits for the background build the first time)."""
+        return self._index.result()
 
     @cached_property
     def weights(self) -> "W":

@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api.collections import LayerCache
 from api.errors import add_exception_handlers
-from api.routes import collections, counties, health, stats
+from api.routes import collections, counties, health, query, stats
 from api.settings import Settings
 from geo.store import load_snapshot
 
@@ -44,4 +44,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(collections.router)
     app.include_router(counties.router)
     app.include_router(stats.router)
+    app.include_router(query.router)
     return app

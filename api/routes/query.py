@@ -1,0 +1,202 @@
+"""``/query/``: the county at a point, features near a point, counties in a polygon, bulk point →
+county, and a county's neighbours. Every answer comes from the in-memory county index.
+"""
+
+import io
+import json
+from datetime import date
+from typing import Annotated, Literal
+
+import numpy as np
+import pandas as pd
+import shapely
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from api.dependencies import date_query, settings_dep
+from api.errors import InvalidParameter, NotFound, PayloadTooLarge
+from api.settings import Settings
+from geo.index import CountyIndex, points_within_radius
+from geo.layers import as_records
+
+router = APIRouter(prefix="/query")
+
+Longitude = Annotated[float, Query(ge=-180, le=180, description="longitude, WGS 84 degrees")]
+Latitude = Annotated[float, Query(ge=-90, le=90, description="latitude, WGS 84 degrees")]
+_SUMMARY_COLUMNS = ["county_fips", "name_lsad", "state_abbr"]
+
+
+def _index(request: Request) -> CountyIndex:
+    return request.app.state.layers.index
+
+
+async def _body(request: Request, settings: Settings) -> bytes:
+    """The request body, refused with 413 when over the configured size."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
+        raise PayloadTooLarge(
+            f"body: {int(declared)} bytes is over the limit of {settings.max_body_bytes}"
+        )
+    body = await request.body()
+    if len(body) > settings.max_body_bytes:
+        raise PayloadTooLarge(
+            f"body: {len(body)} bytes is over the limit of {settings.max_body_bytes}"
+        )
+    return body
+
+
+@router.get("/point", summary="The county at a point, with its indicators")
+def point(
+    request: Request,
+    lon: Longitude,
+    lat: Latitude,
+    on: Annotated[date | None, Depends(date_query)],
+) -> dict:
+    """The county containing (lon, lat) and every atlas indicator for it as of ``date``."""
+    position = int(_index(request).locate(np.array([lon]), np.array([lat]))[0])
+    if position < 0:
+        raise NotFound(f"lon, lat: ({lon}, {lat}) lies in no served county")
+    atlas = request.app.state.layers.get("counties", on)
+    fips = request.app.state.snapshot.counties["county_fips"].iloc[position]
+    record = as_records(atlas[atlas["county_fips"] == fips])[0]
+    return {"lon": lon, "lat": lat, "county": record}
+
+
+@router.get("/radius", summary="Features within a great-circle radius of a point")
+def radius(
+    request: Request,
+    lon: Longitude,
+    lat: Latitude,
+    radius_m: Annotated[float, Query(gt=0, description="radius in metres")],
+    settings: Annotated[Settings, Depends(settings_dep)],
+    layer: Annotated[
+        Literal["counties", "facilities"], Query(description="what to look for")
+    ] = "counties",
+) -> dict:
+    """Counties (distance to their nearest edge, 0 inside) or detention facilities within the
+    radius, nearest first, with the great-circle distance in metres."""
+    if radius_m > settings.max_radius_m:
+        raise InvalidParameter(
+            f"radius_m: {radius_m:g} is over the maximum of {settings.max_radius_m:g}"
+        )
+    snapshot = request.app.state.snapshot
+    if layer == "counties":
+        positions, metres = _index(request).query_radius(lon, lat, radius_m)
+        found = snapshot.counties.iloc[positions][_SUMMARY_COLUMNS]
+    else:
+        positions, metres = points_within_radius(snapshot.facilities.geometry, lon, lat, radius_m)
+        found = snapshot.facilities.iloc[positions][
+            ["facility_id", "name", "city", "state_abbr", "county_fips", "placement_method"]
+        ]
+    records = as_records(found.assign(distance_m=np.round(metres, 1)))
+    return {
+        "lon": lon,
+        "lat": lat,
+        "radius_m": radius_m,
+        "layer": layer,
+        "numberMatched": len(records),
+        "features": records,
+    }
+
+
+def _polygon(body: bytes, settings: Settings) -> shapely.Geometry:
+    """A posted GeoJSON Polygon / MultiPolygon (bare, Feature, or one-feature collection)."""
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidParameter(f"body: not JSON ({exc})") from None
+    if isinstance(document, dict) and document.get("type") == "FeatureCollection":
+        features = document.get("features") or []
+        if len(features) != 1:
+            raise InvalidParameter(f"body: expected one feature, got {len(features)}")
+        document = features[0]
+    if isinstance(document, dict) and document.get("type") == "Feature":
+        document = document.get("geometry")
+    if not isinstance(document, dict) or document.get("type") not in ("Polygon", "MultiPolygon"):
+        raise InvalidParameter("body: expected a GeoJSON Polygon or MultiPolygon geometry")
+    try:
+        polygon = shapely.from_geojson(json.dumps(document))
+    except shapely.errors.GEOSException as exc:
+        raise InvalidParameter(f"body: not a readable GeoJSON polygon ({exc})") from None
+    vertices = shapely.get_num_coordinates(polygon)
+    if vertices > settings.max_polygon_vertices:
+        raise PayloadTooLarge(
+            f"body: the polygon has {vertices} vertices, over the limit of "
+            f"{settings.max_polygon_vertices}"
+        )
+    if polygon.is_empty or not polygon.is_valid:
+        reason = "it is empty" if polygon.is_empty else shapely.is_valid_reason(polygon)
+        raise InvalidParameter(f"body: the polygon is not valid: {reason}")
+    return polygon
+
+
+@router.post("/polygon", summary="Counties intersecting a posted GeoJSON polygon")
+async def polygon(request: Request, settings: Annotated[Settings, Depends(settings_dep)]) -> dict:
+    """Counties whose polygon intersects the posted GeoJSON Polygon or MultiPolygon (lon/lat)."""
+    shape = _polygon(await _body(request, settings), settings)
+    positions = _index(request).query_polygon(shape)
+    counties = request.app.state.snapshot.counties.iloc[positions][_SUMMARY_COLUMNS]
+    return {"numberMatched": len(counties), "counties": as_records(counties)}
+
+
+def _points(body: bytes, content_type: str) -> tuple[np.ndarray, np.ndarray]:
+    """Longitudes and latitudes from CSV (``lon,lat`` columns) or JSON (``{"lon": [...],
+    "lat": [...]}`` or ``{"points": [[lon, lat], ...]}``)."""
+    if content_type.startswith("text/csv"):
+        try:
+            table = pd.read_csv(io.BytesIO(body), usecols=["lon", "lat"], dtype=float)
+        except (ValueError, pd.errors.ParserError) as exc:
+            raise InvalidParameter(f"body: CSV needs numeric lon and lat columns ({exc})") from None
+        return table["lon"].to_numpy(), table["lat"].to_numpy()
+    try:
+        document = json.loads(body)
+        if isinstance(document, dict) and "points" in document:
+            pairs = np.asarray(document["points"], dtype=float).reshape(-1, 2)
+            return pairs[:, 0], pairs[:, 1]
+        return np.asarray(document["lon"], dtype=float), np.asarray(document["lat"], dtype=float)
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise InvalidParameter(
+            'body: expected CSV with lon,lat columns, {"lon": [...], "lat": [...]} or '
+            f'{{"points": [[lon, lat], ...]}} ({type(exc).__name__}: {exc})'
+        ) from None
+
+
+@router.post("/bulk", summary="Bulk point → county")
+async def bulk(
+    request: Request,
+    settings: Annotated[Settings, Depends(settings_dep)],
+    f: Annotated[Literal["json", "csv"], Query(description="answer format")] = "json",
+) -> Response:
+    """The county FIPS of every posted point, in input order; ``null`` outside every county."""
+    body = await _body(request, settings)
+    lon, lat = _points(body, request.headers.get("content-type", ""))
+    if len(lon) > settings.max_bulk_points:
+        raise PayloadTooLarge(
+            f"body: {len(lon)} points is over the limit of {settings.max_bulk_points}"
+        )
+    try:
+        fips = _index(request).fips_at(lon, lat)
+    except ValueError as exc:
+        raise InvalidParameter(f"body: {exc}") from None
+    if f == "csv":
+        table = pd.DataFrame({"lon": lon, "lat": lat, "county_fips": fips})
+        return Response(table.to_csv(index=False, lineterminator="\n"), media_type="text/csv")
+    outside = int(sum(code is None for code in fips))
+    return Response(
+        json.dumps({"n": len(fips), "outside": outside, "county_fips": fips.tolist()}),
+        media_type="application/json",
+    )
+
+
+@router.get("/neighbours", summary="Counties sharing a border with a county")
+def neighbours(
+    request: Request,
+    fips: Annotated[str, Query(description="5-digit county FIPS", examples=["48201"])],
+) -> dict:
+    """Counties whose border meets the county's along a line (a shared corner does not count)."""
+    try:
+        positions = _index(request).neighbours(fips)
+    except KeyError:
+        raise NotFound(f"fips: {fips!r} is not a served county") from None
+    counties = request.app.state.snapshot.counties.iloc[positions][_SUMMARY_COLUMNS]
+    return {"county_fips": fips, "neighbours": as_records(counties)}
