@@ -18,6 +18,7 @@ from geo.index import CountyIndex
 from geo.layers import LAYERS
 from geo.sources.agreements import MODELS
 from geo.sources.agreements import STATUSES as AGREEMENT_STATUSES
+from geo.sources.policies import DIRECTIONS as POLICY_DIRECTIONS
 from geo.sources.policies import STATUSES as POLICY_STATUSES
 from geo.stats import queen_weights
 from geo.store import Snapshot
@@ -63,6 +64,24 @@ COLLECTIONS = {
             "status": ("status", AGREEMENT_STATUSES),
         },
         build=LAYERS["agencies"],
+    ),
+    "facilities": Collection(
+        id="facilities",
+        title="ICE detention facilities",
+        description="Facilities in ICE's annual detention statistics for the fiscal year of "
+        "`date` (default: the newest), with that year's average daily population.",
+        id_column="facility_id",
+        filters={"state": ("state_abbr", None)},
+        build=LAYERS["facilities"],
+    ),
+    "policies": Collection(
+        id="policies",
+        title="Sanctuary and anti-sanctuary policies",
+        description="State laws, the DOJ 2025 list and local detainer policies; with `date`, "
+        "only those in force on that date. `status` filters by direction.",
+        id_column="policy_id",
+        filters={"state": ("state_abbr", None), "status": ("direction", POLICY_DIRECTIONS)},
+        build=LAYERS["policies"],
     ),
 }
 

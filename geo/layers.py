@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.atlas import county_atlas
+from geo.atlas import county_atlas, fiscal_year
 from geo.sources.agreements import active_on
+from geo.sources.policies import in_force_on
 from geo.store import Snapshot
 
 AGENCY_COLUMNS = [
@@ -33,6 +34,20 @@ AGENCY_COLUMNS = [
     "match_type",
     "ori",
     "review_reason",
+]
+
+
+FACILITY_COLUMNS = ["name", "city", "state_abbr", "county_fips", "placement_method", "point_source"]
+FACILITY_YEAR_COLUMNS = [
+    "facility_id",
+    "fiscal_year",
+    "facility_type",
+    "aor",
+    "adp",
+    "adp_note",
+    "adp_mandatory",
+    "guaranteed_minimum",
+    "alos",
 ]
 
 
@@ -67,6 +82,36 @@ def agencies_layer(snapshot: Snapshot, on: date | None) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(agreements[AGENCY_COLUMNS], geometry=geometry, crs=4326)
 
 
+def facilities_layer(snapshot: Snapshot, on: date | None) -> gpd.GeoDataFrame:
+    """Detention facilities listed in the fiscal year of ``on`` (default: the newest), with
+    that year's ADP; a facility with no sourced point has no geometry."""
+    years = snapshot.facility_years
+    wanted = fiscal_year(on) if on is not None else int(years["fiscal_year"].max())
+    usable = years.loc[years["fiscal_year"] <= wanted, "fiscal_year"]
+    chosen = int(usable.max()) if len(usable) else int(years["fiscal_year"].min())
+    listed = years[years["fiscal_year"] == chosen][FACILITY_YEAR_COLUMNS]
+    placed = snapshot.facilities[["facility_id", *FACILITY_COLUMNS, "geometry"]]
+    layer = placed.merge(listed, on="facility_id", how="inner").sort_values("facility_id")
+    return gpd.GeoDataFrame(layer.reset_index(drop=True), geometry="geometry", crs=4326)
+
+
+def policies_layer(snapshot: Snapshot, on: date | None) -> gpd.GeoDataFrame:
+    """Sanctuary / anti-sanctuary policies (all, or those in force on ``on``).
+
+    A county policy sits at its county's representative point; state and city policies have no
+    point (a state is not a point, and the snapshot keeps no place points).
+    """
+    policies = snapshot.policies
+    if on is not None:
+        policies = policies[in_force_on(policies, on)]
+    policies = policies.reset_index(drop=True)
+    points = snapshot.counties.set_index("county_fips").geometry.representative_point()
+    county_level = (policies["level"] == "county").to_numpy()
+    geometry = np.full(len(policies), None, dtype=object)
+    geometry[county_level] = policies.loc[county_level, "county_fips"].map(points).to_numpy()
+    return gpd.GeoDataFrame(policies, geometry=geometry, crs=4326)
+
+
 def as_records(frame: pd.DataFrame) -> list[dict]:
     """Rows as JSON-ready dicts: nulls as ``None``, dates as ISO text, arrays as lists."""
     values = frame.drop(columns="geometry", errors="ignore").astype(object)
@@ -93,6 +138,8 @@ def newest_date(snapshot: Snapshot) -> date:
 LAYERS: dict[str, Callable[[Snapshot, date | None], pd.DataFrame]] = {
     "atlas": lambda snapshot, on: counties_layer(snapshot, on or newest_date(snapshot)),
     "agencies": agencies_layer,
+    "facilities": facilities_layer,
+    "policies": policies_layer,
     "agreements": lambda snapshot, on: snapshot.agreements,
     "sightings": lambda snapshot, on: snapshot.sightings,
     "population": lambda snapshot, on: snapshot.population,

@@ -929,6 +929,13 @@ def _compose_reason(resolver_reason: str | None, flags: tuple) -> str | None:
     return "; ".join(parts) or None
 
 
+def in_force_on(policies: pd.DataFrame, on: date) -> pd.Series:
+    """Policies in force on ``on``: counted from ``in_force_from`` until ``ended`` (exclusive)."""
+    day = pd.Timestamp(on)
+    ended = pd.to_datetime(policies["ended"])
+    return pd.to_datetime(policies["in_force_from"]).le(day) & (ended.isna() | ended.gt(day))
+
+
 def _links_in_force(policies: pd.DataFrame, counties: gpd.GeoDataFrame, on: date) -> pd.DataFrame:
     """(county_fips, level, direction, policy_id) for every policy in force on ``on``."""
     if not isinstance(on, date):
@@ -940,13 +947,8 @@ def _links_in_force(policies: pd.DataFrame, counties: gpd.GeoDataFrame, on: date
     missing = sorted({"county_fips", "state_fips"} - set(counties.columns))
     if missing:
         raise ValueError(f"counties lacks columns {missing}")
-    day = pd.Timestamp(on)
-    ended = pd.to_datetime(policies["ended"])
     in_force = policies.loc[
-        pd.to_datetime(policies["in_force_from"]).le(day)
-        & (ended.isna() | ended.gt(day))
-        & policies["match_type"].ne("unresolved"),
-        columns,
+        in_force_on(policies, on) & policies["match_type"].ne("unresolved"), columns
     ]
     served = pd.DataFrame(counties[["county_fips", "state_fips"]])
     statewide = in_force[in_force["level"].eq("state")].merge(served, on="state_fips")

@@ -159,3 +159,22 @@ def test_unknown_policy_status_is_422_listing_the_choices(client):
     assert response.json()["detail"].startswith(
         "status: 'sanctuary' is not one of limits_cooperation"
     )
+
+
+def test_facilities_as_of_a_fiscal_year(client):
+    snapshot = client.app.state.snapshot
+    years = snapshot.facility_years
+    for day, fiscal_year in [("2019-06-01", 2019), ("2025-10-02", 2026)]:
+        body = client.get(f"/collections/facilities/items?date={day}&limit=1").json()
+        assert body["numberMatched"] == int((years["fiscal_year"] == fiscal_year).sum())
+        assert body["features"][0]["properties"]["fiscal_year"] == fiscal_year
+
+
+def test_policies_in_force_on_a_date_and_by_direction(client):
+    california = client.get("/collections/policies/items?state=CA&date=2018-06-01&f=json").json()
+    assert {p["state_abbr"] for p in california["items"]} == {"CA"}
+    assert any(p["level"] == "state" for p in california["items"])
+    before = client.get("/collections/policies/items?state=CA&date=2005-01-01&f=json").json()
+    assert before["numberMatched"] < california["numberMatched"]
+    mandates = client.get("/collections/policies/items?status=mandates_cooperation&f=json").json()
+    assert {p["direction"] for p in mandates["items"]} == {"mandates_cooperation"}
