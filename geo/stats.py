@@ -111,6 +111,9 @@ def correlation(x: pd.Series, y: pd.Series, method: str = "pearson") -> Correlat
     if n < 4:
         raise ValueError(f"only {n} counties have both values; a correlation needs at least 4")
     a, b = values.iloc[:, 0].to_numpy(float), values.iloc[:, 1].to_numpy(float)
+    for name, column in zip(values.columns, (a, b), strict=True):
+        if np.ptp(column) == 0:
+            raise ValueError(f"{name} has the same value in all {n} counties: r is undefined")
     test = scipy_stats.pearsonr(a, b) if method == "pearson" else scipy_stats.spearmanr(a, b)
     r = float(np.clip(test.statistic, -1.0, 1.0))
     se = np.sqrt((1.06 if method == "spearman" else 1.0) / (n - 3))
@@ -143,6 +146,8 @@ def compare_groups(values: pd.Series, in_group: pd.Series) -> GroupComparison:
         raise ValueError(
             f"each group needs at least 2 counties (with: {len(with_group)}, without: {len(without)})"
         )
+    if np.ptp(with_group) == 0 and np.ptp(without) == 0:
+        raise ValueError(f"{name} does not vary within either group: the t-test is undefined")
     test = scipy_stats.ttest_ind(with_group, without, equal_var=False)
     interval = test.confidence_interval(CONFIDENCE)
     return GroupComparison(
@@ -196,6 +201,8 @@ def morans_i(
         subset = w_subset(subset, list(known.index), silence_warnings=True)
     subset.transform = "r"
     y = known.iloc[:, 0].to_numpy(float)
+    if np.ptp(y) == 0:
+        raise ValueError(f"{known.columns[0]} has the same value in every county: I is undefined")
     np.random.seed(seed)  # esda's global Moran draws from numpy's global generator
     moran = Moran(y, subset, permutations=permutations)
     local = Moran_Local(y, subset, permutations=permutations, seed=seed)

@@ -21,6 +21,15 @@ from api.dependencies import (
 )
 from api.errors import InvalidParameter, NotFound
 from api.formats import features, render_items
+from api.schemas import (
+    ERRORS,
+    CollectionInfo,
+    Collections,
+    Conformance,
+    Feature,
+    FeatureCollection,
+    Landing,
+)
 from geo.sources.agreements import MODELS
 
 router = APIRouter()
@@ -63,7 +72,7 @@ def _describe(request: Request, collection: Collection) -> dict:
     }
 
 
-@router.get("/", summary="Landing page")
+@router.get("/", summary="Landing page", response_model=Landing)
 def landing(request: Request) -> dict:
     """What this service is, and links to its parts."""
     return {
@@ -79,13 +88,13 @@ def landing(request: Request) -> dict:
     }
 
 
-@router.get("/conformance", summary="Conformance classes")
+@router.get("/conformance", summary="Conformance classes", response_model=Conformance)
 def conformance() -> dict:
     """The OGC API – Features classes this service implements."""
     return {"conformsTo": CONFORMANCE}
 
 
-@router.get("/collections", summary="Feature collections")
+@router.get("/collections", summary="Feature collections", response_model=Collections)
 def collections(request: Request) -> dict:
     """Every collection with its links."""
     return {
@@ -94,7 +103,13 @@ def collections(request: Request) -> dict:
     }
 
 
-@router.get("/collections/{collection_id}", summary="One collection", name="collection")
+@router.get(
+    "/collections/{collection_id}",
+    summary="One collection",
+    name="collection",
+    response_model=CollectionInfo,
+    responses=ERRORS,
+)
 def collection(
     request: Request, collection: Annotated[Collection, Depends(collection_param)]
 ) -> dict:
@@ -148,7 +163,18 @@ def _page_links(request: Request, page: Page, matched: int) -> list[dict]:
     return links
 
 
-@router.get("/collections/{collection_id}/items", summary="Items of a collection")
+@router.get(
+    "/collections/{collection_id}/items",
+    summary="Items of a collection",
+    responses={
+        200: {
+            "model": FeatureCollection,
+            "content": {"application/json": {}, "text/csv": {}},
+            "description": "GeoJSON (default), JSON items or CSV, by `f` or `Accept`",
+        },
+        **ERRORS,
+    },
+)
 def items(
     request: Request,
     collection: Annotated[Collection, Depends(collection_param)],
@@ -178,7 +204,12 @@ def items(
     return render_items(selected, collection.id_column, fmt, len(matched), links)
 
 
-@router.get("/collections/{collection_id}/items/{item_id}", summary="One item")
+@router.get(
+    "/collections/{collection_id}/items/{item_id}",
+    summary="One item",
+    response_model=Feature,
+    responses=ERRORS,
+)
 def item(
     request: Request,
     collection: Annotated[Collection, Depends(collection_param)],

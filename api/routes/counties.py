@@ -5,12 +5,15 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 
 from api.errors import InvalidParameter, NotFound
+from api.schemas import ERRORS, CountyProfile
 from geo.profile import county_profile
 
 router = APIRouter()
 
 
-@router.get("/counties/{fips}", summary="County profile")
+@router.get(
+    "/counties/{fips}", summary="County profile", response_model=CountyProfile, responses=ERRORS
+)
 def profile(
     request: Request,
     fips: Annotated[str, Path(description="5-digit county FIPS code", examples=["48201"])],

@@ -2,10 +2,12 @@
 
 from fastapi import APIRouter, Request
 
+from api.schemas import Health
+
 router = APIRouter()
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=Health)
 def healthz(request: Request) -> dict:
     """Liveness plus each layer's as-of date and row count from the loaded snapshot."""
     snapshot = request.app.state.snapshot

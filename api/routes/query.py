@@ -15,6 +15,14 @@ from fastapi.responses import Response
 
 from api.dependencies import date_query, settings_dep
 from api.errors import InvalidParameter, NotFound, PayloadTooLarge
+from api.schemas import (
+    ERRORS,
+    BulkAnswer,
+    NeighboursAnswer,
+    PointAnswer,
+    PolygonAnswer,
+    RadiusAnswer,
+)
 from api.settings import Settings
 from geo.index import CountyIndex, points_within_radius
 from geo.layers import as_records
@@ -24,6 +32,34 @@ router = APIRouter(prefix="/query")
 Longitude = Annotated[float, Query(ge=-180, le=180, description="longitude, WGS 84 degrees")]
 Latitude = Annotated[float, Query(ge=-90, le=90, description="latitude, WGS 84 degrees")]
 _SUMMARY_COLUMNS = ["county_fips", "name_lsad", "state_abbr"]
+POLYGON_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": "a GeoJSON Polygon or MultiPolygon geometry, a Feature with "
+                    "one, or a FeatureCollection of exactly one such Feature (lon/lat)",
+                }
+            }
+        },
+    }
+}
+BULK_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": '{"lon": [...], "lat": [...]} or {"points": [[lon, lat], ...]}',
+                }
+            },
+            "text/csv": {"schema": {"type": "string", "description": "CSV with lon,lat columns"}},
+        },
+    }
+}
 
 
 def _index(request: Request) -> CountyIndex:
@@ -45,7 +81,12 @@ async def _body(request: Request, settings: Settings) -> bytes:
     return body
 
 
-@router.get("/point", summary="The county at a point, with its indicators")
+@router.get(
+    "/point",
+    summary="The county at a point, with its indicators",
+    response_model=PointAnswer,
+    responses=ERRORS,
+)
 def point(
     request: Request,
     lon: Longitude,
@@ -62,7 +103,12 @@ def point(
     return {"lon": lon, "lat": lat, "county": record}
 
 
-@router.get("/radius", summary="Features within a great-circle radius of a point")
+@router.get(
+    "/radius",
+    summary="Features within a great-circle radius of a point",
+    response_model=RadiusAnswer,
+    responses=ERRORS,
+)
 def radius(
     request: Request,
     lon: Longitude,
@@ -130,7 +176,13 @@ def _polygon(body: bytes, settings: Settings) -> shapely.Geometry:
     return polygon
 
 
-@router.post("/polygon", summary="Counties intersecting a posted GeoJSON polygon")
+@router.post(
+    "/polygon",
+    summary="Counties intersecting a posted GeoJSON polygon",
+    response_model=PolygonAnswer,
+    responses=ERRORS,
+    openapi_extra=POLYGON_BODY,
+)
 async def polygon(request: Request, settings: Annotated[Settings, Depends(settings_dep)]) -> dict:
     """Counties whose polygon intersects the posted GeoJSON Polygon or MultiPolygon (lon/lat)."""
     shape = _polygon(await _body(request, settings), settings)
@@ -161,7 +213,12 @@ def _points(body: bytes, content_type: str) -> tuple[np.ndarray, np.ndarray]:
         ) from None
 
 
-@router.post("/bulk", summary="Bulk point → county")
+@router.post(
+    "/bulk",
+    summary="Bulk point → county",
+    responses={200: {"model": BulkAnswer, "content": {"text/csv": {}}}, **ERRORS},
+    openapi_extra=BULK_BODY,
+)
 async def bulk(
     request: Request,
     settings: Annotated[Settings, Depends(settings_dep)],
@@ -188,7 +245,12 @@ async def bulk(
     )
 
 
-@router.get("/neighbours", summary="Counties sharing a border with a county")
+@router.get(
+    "/neighbours",
+    summary="Counties sharing a border with a county",
+    response_model=NeighboursAnswer,
+    responses=ERRORS,
+)
 def neighbours(
     request: Request,
     fips: Annotated[str, Query(description="5-digit county FIPS", examples=["48201"])],

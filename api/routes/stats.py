@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api.dependencies import Region, date_query, region_query
 from api.errors import InvalidParameter
+from api.schemas import ERRORS, CompareAnswer, CorrelationAnswer, MoranAnswer
 from geo.atlas import INDICATORS, SERIES_CHANGE_WARNING
 from geo.stats import METHODS, PERMUTATIONS, compare_groups, correlation, morans_i
 
@@ -65,7 +66,12 @@ def _run(compute, *args):
         raise InvalidParameter(f"region and date: {exc}") from None
 
 
-@router.get("/correlation", summary="Correlation of two indicators")
+@router.get(
+    "/correlation",
+    summary="Correlation of two indicators",
+    response_model=CorrelationAnswer,
+    responses=ERRORS,
+)
 def correlation_route(
     request: Request,
     x: Annotated[str, Query(description=f"indicator, one of {', '.join(INDICATORS)}")],
@@ -82,7 +88,12 @@ def correlation_route(
     return {"x": x, "y": y, "indicators": described, "warnings": _warnings(x, y), **asdict(result)}
 
 
-@router.get("/compare", summary="Compare counties with and without an active 287(g) agreement")
+@router.get(
+    "/compare",
+    summary="Compare counties with and without an active 287(g) agreement",
+    response_model=CompareAnswer,
+    responses=ERRORS,
+)
 def compare_route(
     request: Request,
     indicator: Annotated[str, Query(description="the indicator to compare")],
@@ -108,7 +119,12 @@ def compare_route(
     }
 
 
-@router.get("/moran", summary="Spatial autocorrelation (Moran's I and LISA)")
+@router.get(
+    "/moran",
+    summary="Spatial autocorrelation (Moran's I and LISA)",
+    response_model=MoranAnswer,
+    responses=ERRORS,
+)
 def moran_route(
     request: Request,
     indicator: Annotated[str, Query(description="the indicator to test")],
