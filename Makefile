@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 RAW_DIR ?= $(or $(ENFORCEMAP_RAW_DIR),../shared/data)
 
-.PHONY: serve test build lint
+.PHONY: serve test build lint bench
 
 $(BIN)/enforcemap: pyproject.toml
 	python3 -m venv $(VENV)
@@ -23,3 +23,8 @@ build: $(BIN)/enforcemap
 lint: $(BIN)/enforcemap
 	$(BIN)/ruff check geo api maps tests
 	$(BIN)/ruff format --check geo api maps tests
+
+# Benchmarks need wrk (Debian's package) for the HTTP row.
+bench: $(BIN)/enforcemap
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.run

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 
 from geo.index import CountyIndex
-from geo.layers import LAYERS
+from geo.layers import LAYERS, as_records
 from geo.sources.agreements import MODELS
 from geo.sources.agreements import STATUSES as AGREEMENT_STATUSES
 from geo.sources.policies import DIRECTIONS as POLICY_DIRECTIONS
@@ -97,6 +97,7 @@ class LayerCache:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.get = lru_cache(maxsize=LAYER_CACHE_SIZE)(self._build)
+        self.records = lru_cache(maxsize=LAYER_CACHE_SIZE)(self._records)
         self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="county-index")
         self._index = self._builder.submit(CountyIndex, snapshot.counties)
         self._builder.shutdown(wait=False)
@@ -110,6 +111,10 @@ class LayerCache:
     def weights(self) -> "W":
         """Queen-contiguity weights over every county, built on first use."""
         return queen_weights(self.snapshot.counties.set_index("county_fips").geometry)
+
+    def _records(self, collection_id: str, on: date | None) -> list[dict]:
+        """The layer's rows as JSON-ready dicts, converted once: requests only pick from them."""
+        return as_records(self.get(collection_id, on))
 
     def _build(self, collection_id: str, on: date | None) -> gpd.GeoDataFrame:
         return COLLECTIONS[collection_id].build(self.snapshot, on)

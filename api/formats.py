@@ -4,51 +4,46 @@ import csv
 import io
 import json
 
-import geopandas as gpd
+import numpy as np
 import shapely
 from fastapi.responses import JSONResponse, Response
 
 from api.dependencies import MEDIA_TYPES, OutputFormat
-from geo.layers import as_records
 
 
-def features(page: gpd.GeoDataFrame, id_column: str) -> list[dict]:
+def features(records: list[dict], geometries: np.ndarray, id_column: str) -> list[dict]:
     """GeoJSON features with the id column as the feature id; missing geometry is ``null``."""
-    geometries = shapely.to_geojson(page.geometry.to_numpy())
     return [
         {
             "type": "Feature",
             "id": record[id_column],
-            "geometry": None if geometry is None else _raw(geometry),
+            "geometry": None if geometry is None else json.loads(geometry),
             "properties": record,
         }
-        for record, geometry in zip(as_records(page), geometries, strict=True)
+        for record, geometry in zip(records, shapely.to_geojson(geometries), strict=True)
     ]
 
 
-def _raw(geojson_text: str) -> dict:
-    return json.loads(geojson_text)
-
-
 def render_items(
-    page: gpd.GeoDataFrame,
+    records: list[dict],
+    geometries: np.ndarray,
     id_column: str,
     fmt: OutputFormat,
     number_matched: int,
     links: list[dict],
 ) -> Response:
-    """One response for a page of items in the negotiated format."""
+    """One response for a page of items (records and their geometries) in the negotiated format."""
     if fmt is OutputFormat.csv:
-        return Response(to_csv(as_records(page)), media_type=MEDIA_TYPES[fmt])
-    body: dict = {
-        "numberMatched": number_matched,
-        "numberReturned": len(page),
-        "links": links,
-    }
+        return Response(to_csv(records), media_type=MEDIA_TYPES[fmt])
+    body: dict = {"numberMatched": number_matched, "numberReturned": len(records), "links": links}
     if fmt is OutputFormat.geojson:
-        body = {"type": "FeatureCollection", "features": features(page, id_column), **body}
+        body = {
+            "type": "FeatureCollection",
+            "features": features(records, geometries, id_column),
+            **body,
+        }
     else:
-        body = {"items": as_records(page), **body}
+        body = {"items": records, **body}
     return JSONResponse(body, media_type=MEDIA_TYPES[fmt])
 
 

@@ -28,6 +28,38 @@ US_BOX = (-125.0, 24.0, -66.0, 50.0)
 SEED = 12345
 
 
+def measure(points_count: int = 1_000_000, runs: int = 7) -> dict:
+    """Time both methods on the same random points; assert identical answers.
+
+    Returns the seconds of every run of each (``ours``, ``sjoin``), the index build time, the
+    grid's bytes and the counts of points in and out of a county.
+    """
+    counties = gpd.read_parquet(COUNTIES)
+    rng = np.random.default_rng(SEED)
+    lon = rng.uniform(US_BOX[0], US_BOX[2], points_count)
+    lat = rng.uniform(US_BOX[1], US_BOX[3], points_count)
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=4326)
+
+    started = time.perf_counter()
+    index = CountyIndex(counties)
+    build_s = time.perf_counter() - started
+    counties.sindex  # noqa: B018 -- build sjoin's STRtree before timing it
+
+    ours, located = _time(lambda: index.locate(lon, lat), runs)
+    theirs, joined = _time(
+        lambda: gpd.sjoin(points, counties, how="left", predicate="within"), runs
+    )
+    _assert_identical(located, joined)
+    return {
+        "points": points_count,
+        "ours": ours,
+        "sjoin": theirs,
+        "build_s": build_s,
+        "grid_bytes": index.grid_nbytes,
+        "inside": int((located >= 0).sum()),
+    }
+
+
 def main() -> None:
     """Parse the options, run the benchmark and print its table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -36,24 +68,8 @@ def main() -> None:
     options = parser.parse_args()
     if options.runs < 5:
         parser.error(f"--runs {options.runs}: at least 5 runs are needed for min/median/max")
-
-    counties = gpd.read_parquet(COUNTIES)
-    rng = np.random.default_rng(SEED)
-    lon = rng.uniform(US_BOX[0], US_BOX[2], options.points)
-    lat = rng.uniform(US_BOX[1], US_BOX[3], options.points)
-    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=4326)
-
-    started = time.perf_counter()
-    index = CountyIndex(counties)
-    build_s = time.perf_counter() - started
-    counties.sindex  # noqa: B018 -- build sjoin's STRtree before timing it
-
-    ours, located = _time(lambda: index.locate(lon, lat), options.runs)
-    theirs, joined = _time(
-        lambda: gpd.sjoin(points, counties, how="left", predicate="within"), options.runs
-    )
-    _assert_identical(located, joined)
-
+    result = measure(options.points, options.runs)
+    ours, theirs = result["ours"], result["sjoin"]
     rows = [("CountyIndex.locate", ours), ('geopandas.sjoin(predicate="within")', theirs)]
     per_million = 1_000_000 / options.points
     print(f"{options.points:,} random points in the US box, seed {SEED}, {options.runs} runs")
@@ -72,11 +88,12 @@ def main() -> None:
     )
     print(f"{min(theirs) / min(ours):.1f}x (min)")
     print(
-        f"index build (once, at start-up): {build_s:.2f} s; point grid {index.grid_nbytes / 1e6:.1f} MB"
+        f"index build (once, at start-up): {result['build_s']:.2f} s; "
+        f"point grid {result['grid_bytes'] / 1e6:.1f} MB"
     )
     print(
-        f"identical answers: yes ({(located >= 0).sum():,} points in a county, "
-        f"{(located < 0).sum():,} in none)"
+        f"identical answers: yes ({result['inside']:,} points in a county, "
+        f"{options.points - result['inside']:,} in none)"
     )
 
 

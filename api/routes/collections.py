@@ -4,6 +4,7 @@ from datetime import date
 from typing import Annotated
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -122,8 +123,8 @@ def _filtered(
     collection: Collection,
     filters: dict[str, str | None],
     bbox: tuple[float, float, float, float] | None,
-) -> gpd.GeoDataFrame:
-    """Rows matching every given property filter and intersecting ``bbox``."""
+) -> np.ndarray:
+    """Positions of the rows matching every given property filter and intersecting ``bbox``."""
     keep = pd.Series(True, index=layer.index)
     for name, value in filters.items():
         if value is None:
@@ -140,7 +141,7 @@ def _filtered(
         keep &= layer[column] == value
     if bbox is not None:
         keep &= layer.geometry.intersects(shapely.box(*bbox)).to_numpy()
-    return layer[keep.to_numpy()]
+    return np.flatnonzero(keep.to_numpy())
 
 
 def _page_links(request: Request, page: Page, matched: int) -> list[dict]:
@@ -197,11 +198,19 @@ def items(
     ] = None,
 ) -> Response:
     """A page of features, filtered by bbox, state and properties, as of ``date``."""
-    layer = request.app.state.layers.get(collection.id, on)
+    layers = request.app.state.layers
+    layer = layers.get(collection.id, on)
     matched = _filtered(layer, collection, {"state": state, "model": model, "status": status}, bbox)
-    selected = matched.iloc[page.offset : page.offset + page.limit]
-    links = _page_links(request, page, len(matched))
-    return render_items(selected, collection.id_column, fmt, len(matched), links)
+    selected = matched[page.offset : page.offset + page.limit]
+    records = layers.records(collection.id, on)
+    return render_items(
+        [records[i] for i in selected],
+        layer.geometry.to_numpy()[selected],
+        collection.id_column,
+        fmt,
+        len(matched),
+        _page_links(request, page, len(matched)),
+    )
 
 
 @router.get(
@@ -217,8 +226,12 @@ def item(
     on: Annotated[date | None, Depends(date_query)],
 ) -> dict:
     """One feature by id, as GeoJSON."""
-    layer = request.app.state.layers.get(collection.id, on)
-    found = layer[layer[collection.id_column] == item_id]
-    if found.empty:
+    layers = request.app.state.layers
+    layer = layers.get(collection.id, on)
+    found = np.flatnonzero((layer[collection.id_column] == item_id).to_numpy())
+    if not len(found):
         raise NotFound(f"item_id: {item_id!r} is not in the {collection.id} collection")
-    return features(found, collection.id_column)[0]
+    records = layers.records(collection.id, on)
+    return features(
+        [records[found[0]]], layer.geometry.to_numpy()[found[:1]], collection.id_column
+    )[0]

@@ -97,9 +97,8 @@ def point(
     position = int(_index(request).locate(np.array([lon]), np.array([lat]))[0])
     if position < 0:
         raise NotFound(f"lon, lat: ({lon}, {lat}) lies in no served county")
-    atlas = request.app.state.layers.get("counties", on)
-    fips = request.app.state.snapshot.counties["county_fips"].iloc[position]
-    record = as_records(atlas[atlas["county_fips"] == fips])[0]
+    # The atlas and the indexed counties are both sorted by county_fips: same positions.
+    record = request.app.state.layers.records("counties", on)[position]
     return {"lon": lon, "lat": lat, "county": record}
 
 
@@ -253,7 +252,14 @@ async def bulk(
 )
 def neighbours(
     request: Request,
-    fips: Annotated[str, Query(description="5-digit county FIPS", examples=["48201"])],
+    fips: Annotated[
+        str,
+        Query(
+            description="5-digit county FIPS",
+            examples=["48201"],
+            json_schema_extra={"pattern": "^[0-9]{5}$"},
+        ),
+    ],
 ) -> dict:
     """Counties whose border meets the county's along a line (a shared corner does not count)."""
     try:
