@@ -61,6 +61,52 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     serve.set_defaults(run=_serve)
+
+    update = commands.add_parser(
+        "update", help="fetch new ICE releases into the raw folder, then optionally rebuild"
+    )
+    update.add_argument(
+        "--raw-dir",
+        type=Path,
+        default=os.environ.get("ENFORCEMAP_RAW_DIR"),
+        required="ENFORCEMAP_RAW_DIR" not in os.environ,
+        help="raw public data folder (default: $ENFORCEMAP_RAW_DIR)",
+    )
+    update.add_argument("--build", action="store_true", help="rebuild when a file was saved")
+    update.add_argument("--data-dir", type=Path, default=Path("data"))
+    update.add_argument("--shapefile-dir", type=Path, default=Path("shapefiles"))
+    update.add_argument(
+        "--registry-url-override",
+        type=_source_url,
+        action="append",
+        default=[],
+        metavar="SOURCE=URL",
+        help="read a source's landing page from URL instead (ice_287g, ice_detention)",
+    )
+    update.set_defaults(run=_update)
+
+    changes = commands.add_parser("changes", help="what the snapshot's history changed after DATE")
+    changes.add_argument("--since", type=_iso_date, required=True, help="YYYY-MM-DD")
+    changes.add_argument("--state", default=None, help="two-letter state code, e.g. TX")
+    changes.add_argument("--data-dir", type=Path, default=Path("data"))
+    changes.add_argument("--json", action="store_true", help="print the change list as JSON")
+    changes.set_defaults(run=_changes)
+
+    diff = commands.add_parser("diff", help="what changed between two built snapshots")
+    diff.add_argument("old_manifest", type=Path, help="manifest.json of the older snapshot")
+    diff.add_argument("new_manifest", type=Path, help="manifest.json of the newer snapshot")
+    diff.add_argument("--state", default=None, help="two-letter state code, e.g. TX")
+    diff.add_argument("--json", action="store_true", help="print the change list as JSON")
+    diff.set_defaults(run=_diff)
+
+    map_ = commands.add_parser("map", help="write one map as a standalone HTML file")
+    map_.add_argument("indicator", help="agreements, policy, detention, ucr_violent, ...")
+    map_.add_argument("--state", default=None, help="two-letter state code, e.g. TX")
+    map_.add_argument("--date", type=_iso_date, default=None, help="YYYY-MM-DD (default: newest)")
+    map_.add_argument("--lang", choices=["en", "es"], default="en")
+    map_.add_argument("-o", "--output", type=Path, required=True)
+    map_.add_argument("--data-dir", type=Path, default=Path("data"))
+    map_.set_defaults(run=_map)
     return parser
 
 
@@ -140,6 +186,89 @@ def _serve(args: argparse.Namespace) -> int:
     }
     settings = Settings(**overrides)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    return 0
+
+
+def _source_url(text: str) -> tuple[str, str]:
+    name, _, url = text.partition("=")
+    if not (name and url.startswith(("http://", "https://"))):
+        raise argparse.ArgumentTypeError(f"{text!r} is not SOURCE=http(s)://URL")
+    return name, url
+
+
+def _update(args: argparse.Namespace) -> int:
+    from geo.update import update, with_landing_urls
+
+    try:
+        sources = with_landing_urls(dict(args.registry_url_override))
+    except ValueError as exc:
+        print(f"enforcemap update: --registry-url-override: {exc}", file=sys.stderr)
+        return 1
+    result = update(args.raw_dir, sources)
+    for saved in result.saved:
+        print(f"saved {saved.saved_as} ({saved.bytes:,} bytes) from {saved.url}")
+    for rejection in result.rejected:
+        print(f"enforcemap update: {rejection}", file=sys.stderr)
+    if not result.saved:
+        print(f"nothing new ({len(result.unchanged)} published file(s) already held)")
+    if args.build and result.saved:
+        _build(args)
+    elif args.build:
+        print(f"{args.data_dir} not rebuilt")
+    return 1 if result.rejected else 0
+
+
+def _changes(args: argparse.Namespace) -> int:
+    from geo.changes import changes_since, describe
+    from geo.store import load_snapshot
+
+    state = args.state.strip().upper() if args.state else None
+    try:
+        changes = changes_since(load_snapshot(args.data_dir), args.since, state)
+    except ValueError as exc:
+        print(f"enforcemap changes: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(changes.as_dict(), indent=2) if args.json else "\n".join(describe(changes)))
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from geo.changes import describe, diff_snapshots
+    from geo.store import load_snapshot
+
+    folders = [p if p.is_dir() else p.parent for p in (args.old_manifest, args.new_manifest)]
+    state = args.state.strip().upper() if args.state else None
+    try:
+        changes = diff_snapshots(load_snapshot(folders[0]), load_snapshot(folders[1]), state)
+    except ValueError as exc:
+        print(f"enforcemap diff: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(changes.as_dict(), indent=2) if args.json else "\n".join(describe(changes)))
+    return 0
+
+
+def _map(args: argparse.Namespace) -> int:
+    from geo.store import load_snapshot
+    from maps.indicators import MAP_INDICATORS
+    from maps.pages import map_title, render_map_page
+    from maps.views import SnapshotMaps
+
+    if args.indicator not in MAP_INDICATORS:
+        print(
+            f"enforcemap map: {args.indicator!r} is not one of {', '.join(MAP_INDICATORS)}",
+            file=sys.stderr,
+        )
+        return 1
+    maps = SnapshotMaps.uncached(load_snapshot(args.data_dir))
+    state = args.state.strip().upper() if args.state else None
+    if state is not None and state not in dict(maps.states):
+        print(f"enforcemap map: --state {args.state!r} is not a served state", file=sys.stderr)
+        return 1
+    view = maps.view(MAP_INDICATORS[args.indicator], state, args.date, args.lang)
+    html = render_map_page(view, "standalone", None).encode("utf-8")
+    args.output.write_bytes(html)
+    title = map_title(view.indicator.name, view.place, view.lang)
+    print(f"wrote {title} on {view.frame['date']} to {args.output} ({len(html):,} bytes)")
     return 0
 
 

@@ -78,6 +78,7 @@ def date_query(
             alias="date",
             description="YYYY-MM-DD: the layer as of that date (default: the newest data)",
             examples=["2021-06-30"],
+            json_schema_extra={"format": "date"},
         ),
     ] = None,
 ) -> date | None:

@@ -8,13 +8,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from api.collections import LayerCache
 from api.errors import add_exception_handlers
-from api.routes import collections, counties, health, query, stats
+from api.routes import changes, collections, counties, health, maps, query, stats
+from api.security import add_security
 from api.settings import Settings
 from geo.store import load_snapshot
+from maps.assets import STATIC_DIR
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -35,14 +37,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"]
-        )
+    add_security(app, settings)
     add_exception_handlers(app)
     app.include_router(health.router)
     app.include_router(collections.router)
     app.include_router(counties.router)
     app.include_router(stats.router)
     app.include_router(query.router)
+    app.include_router(changes.router)
+    app.include_router(maps.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

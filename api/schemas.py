@@ -83,6 +83,15 @@ class FeatureCollection(_Open):
     links: list[Link]
 
 
+class ItemsPage(_Open):
+    """Items as plain JSON records (``f=json``): each feature's properties, no geometry."""
+
+    items: list[dict[str, Any]]
+    numberMatched: int
+    numberReturned: int
+    links: list[Link]
+
+
 class ValueSeries(_Open):
     source: str | None
     values: list[dict[str, Any]]

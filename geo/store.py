@@ -79,9 +79,15 @@ def replace_folder(target: Path, fill: Callable[[Path], None]) -> None:
     """Fill a fresh temporary folder beside ``target``, then swap it into place.
 
     The temporary folder sits in the same parent so the swap is a rename on one file system;
-    on any error it is removed and ``target`` is untouched.
+    on any error it is removed and ``target`` is untouched. The swap is two renames (target to
+    ``.<name>.old``, then the new folder to target): a process killed between them leaves no
+    target, so the previous folder is first put back from ``.<name>.old``, and
+    :func:`load_snapshot` reads it from there meanwhile.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
+    retired = _retired(target)
+    if not target.exists() and retired.is_dir():
+        os.replace(retired, target)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
         fill(staging)
@@ -89,7 +95,6 @@ def replace_folder(target: Path, fill: Callable[[Path], None]) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    retired = target.parent / f".{target.name}.old"
     shutil.rmtree(retired, ignore_errors=True)
     if target.exists():
         os.replace(target, retired)
@@ -97,8 +102,16 @@ def replace_folder(target: Path, fill: Callable[[Path], None]) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
+def _retired(target: Path) -> Path:
+    """Where :func:`replace_folder` moves the previous folder during its swap."""
+    return target.parent / f".{target.name}.old"
+
+
 def load_snapshot(data_dir: Path) -> Snapshot:
     """Load the snapshot written by :func:`write_snapshot`.
+
+    When ``data_dir`` is missing because a build was killed in the middle of its swap, the
+    previous snapshot is read from where the swap had moved it.
 
     Examples
     --------
@@ -107,6 +120,8 @@ def load_snapshot(data_dir: Path) -> Snapshot:
     3221
     """
     data_dir = Path(data_dir)
+    if not data_dir.exists() and _retired(data_dir).is_dir():
+        data_dir = _retired(data_dir)
     manifest_path = data_dir / MANIFEST
     if not manifest_path.is_file():
         raise SnapshotError(f"{manifest_path}: no snapshot manifest; run `enforcemap build`")

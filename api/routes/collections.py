@@ -22,6 +22,7 @@ from api.dependencies import (
 )
 from api.errors import InvalidParameter, NotFound
 from api.formats import features, render_items
+from api.routes.maps import landing_page, prefers_html
 from api.schemas import (
     ERRORS,
     CollectionInfo,
@@ -29,6 +30,7 @@ from api.schemas import (
     Conformance,
     Feature,
     FeatureCollection,
+    ItemsPage,
     Landing,
 )
 from geo.sources.agreements import MODELS
@@ -73,9 +75,17 @@ def _describe(request: Request, collection: Collection) -> dict:
     }
 
 
-@router.get("/", summary="Landing page", response_model=Landing)
-def landing(request: Request) -> dict:
-    """What this service is, and links to its parts."""
+@router.get(
+    "/",
+    summary="Landing page",
+    response_model=Landing,
+    responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
+)
+def landing(request: Request) -> dict | Response:
+    """What this service is, and links to its parts; a browser (``Accept: text/html`` or
+    ``?f=html``) gets the national map page instead, ``?f=json`` always this JSON."""
+    if prefers_html(request):
+        return landing_page(request)
     return {
         "title": "enforcemap",
         "description": "US immigration enforcement, county by county: 287(g) agreements over "
@@ -169,8 +179,13 @@ def _page_links(request: Request, page: Page, matched: int) -> list[dict]:
     summary="Items of a collection",
     responses={
         200: {
-            "model": FeatureCollection,
-            "content": {"application/json": {}, "text/csv": {}},
+            "model": FeatureCollection | ItemsPage,
+            "content": {
+                "application/geo+json": {
+                    "schema": {"$ref": "#/components/schemas/FeatureCollection"}
+                },
+                "text/csv": {"schema": {"type": "string"}},
+            },
             "description": "GeoJSON (default), JSON items or CSV, by `f` or `Accept`",
         },
         **ERRORS,

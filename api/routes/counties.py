@@ -16,7 +16,14 @@ router = APIRouter()
 )
 def profile(
     request: Request,
-    fips: Annotated[str, Path(description="5-digit county FIPS code", examples=["48201"])],
+    fips: Annotated[
+        str,
+        Path(
+            description="5-digit county FIPS code",
+            examples=["48201"],
+            json_schema_extra={"pattern": "^[0-9]{5}$"},
+        ),
+    ],
 ) -> dict:
     """Every indicator for the county over time, with source and as-of, and the 287(g)
     agreements that apply to it and through which level (county, multi-county body, state)."""

@@ -67,18 +67,22 @@ def _index(request: Request) -> CountyIndex:
 
 
 async def _body(request: Request, settings: Settings) -> bytes:
-    """The request body, refused with 413 when over the configured size."""
+    """The request body, refused with 413 when over the configured size.
+
+    A body sent without a length (chunked) is read chunk by chunk and refused as soon as it
+    passes the limit, so no client can make the service hold more than the limit in memory.
+    """
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
         raise PayloadTooLarge(
             f"body: {int(declared)} bytes is over the limit of {settings.max_body_bytes}"
         )
-    body = await request.body()
-    if len(body) > settings.max_body_bytes:
-        raise PayloadTooLarge(
-            f"body: {len(body)} bytes is over the limit of {settings.max_body_bytes}"
-        )
-    return body
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > settings.max_body_bytes:
+            raise PayloadTooLarge(f"body: over the limit of {settings.max_body_bytes} bytes")
+    return bytes(body)
 
 
 @router.get(

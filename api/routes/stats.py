@@ -18,6 +18,8 @@ from geo.stats import METHODS, PERMUTATIONS, compare_groups, correlation, morans
 
 router = APIRouter(prefix="/stats")
 GROUPINGS = ("active_287g",)
+# Documented, not enforced, by OpenAPI: the route's own check answers with the list of indicators.
+_ONE_OF_INDICATORS = {"enum": list(INDICATORS)}
 
 
 def _indicator(name: str, parameter: str) -> str:
@@ -74,14 +76,22 @@ def _run(compute, *args):
 )
 def correlation_route(
     request: Request,
-    x: Annotated[str, Query(description=f"indicator, one of {', '.join(INDICATORS)}")],
-    y: Annotated[str, Query(description="second indicator")],
+    x: Annotated[
+        str,
+        Query(
+            description=f"indicator, one of {', '.join(INDICATORS)}",
+            json_schema_extra=_ONE_OF_INDICATORS,
+        ),
+    ],
+    y: Annotated[str, Query(description="second indicator", json_schema_extra=_ONE_OF_INDICATORS)],
     region: Annotated[Region, Depends(region_query)],
     on: Annotated[date | None, Depends(date_query)],
     method: Annotated[Literal[METHODS], Query(description="correlation coefficient")] = "pearson",
 ) -> dict:
     """n, r, p-value and a 95% confidence interval; counties missing either value are listed."""
     x, y = _indicator(x, "x"), _indicator(y, "y")
+    if x == y:
+        raise InvalidParameter(f"y: {y!r} is also x; a correlation needs two different indicators")
     atlas = _region_atlas(request, region, on)
     result = _run(correlation, _numeric(atlas, x), _numeric(atlas, y), method)
     described = _describe(atlas, x, y)
@@ -96,7 +106,9 @@ def correlation_route(
 )
 def compare_route(
     request: Request,
-    indicator: Annotated[str, Query(description="the indicator to compare")],
+    indicator: Annotated[
+        str, Query(description="the indicator to compare", json_schema_extra=_ONE_OF_INDICATORS)
+    ],
     region: Annotated[Region, Depends(region_query)],
     on: Annotated[date | None, Depends(date_query)],
     by: Annotated[
@@ -127,7 +139,9 @@ def compare_route(
 )
 def moran_route(
     request: Request,
-    indicator: Annotated[str, Query(description="the indicator to test")],
+    indicator: Annotated[
+        str, Query(description="the indicator to test", json_schema_extra=_ONE_OF_INDICATORS)
+    ],
     region: Annotated[Region, Depends(region_query)],
     on: Annotated[date | None, Depends(date_query)],
     permutations: Annotated[

@@ -17,6 +17,28 @@ class SourceError(Exception):
         super().__init__(f"{self.path}: {problem}")
 
 
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def check_xlsx(path: Path) -> None:
+    """Fail unless ``path`` starts as an xlsx workbook (a zip archive) does, saying what it is.
+
+    A failed download saves an empty file or the server's HTML error page under the expected
+    name; saying so helps more than the Excel reader's complaint about an unknown format.
+    """
+    with open(path, "rb") as file:
+        head = file.read(64)
+    if head.startswith(_ZIP_MAGIC):
+        return
+    if not head:
+        raise SourceError(path, "not a readable xlsx workbook: the file is empty")
+    if head.lstrip().lower().startswith((b"<!doctype html", b"<html")):
+        raise SourceError(
+            path, "not a readable xlsx workbook: it is an HTML page (a failed download?)"
+        )
+    raise SourceError(path, f"not a readable xlsx workbook: it starts with {head[:16]!r}")
+
+
 def read_raw_csv(path: Path, columns: list[str], **read_options: object) -> pd.DataFrame:
     """Read the named columns of a raw CSV as strings, or fail naming the file and the problem.
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.sources import SourceError, read_raw_csv
+from geo.sources import SourceError, check_xlsx, read_raw_csv
 
 MODELS = ("Jail Enforcement Model", "Task Force Model", "Warrant Service Officer")
 STATUSES = ("active", "pending", "no_longer_listed")
@@ -224,6 +224,7 @@ def read_workbook(path: Path, snapshot: date, state_names: dict[str, str]) -> pd
     neither a state nor an agency are blank or footnotes and are dropped.
     """
     path = Path(path)
+    check_xlsx(path)
     try:
         cells = pd.read_excel(path, header=None, dtype=object)
     except Exception as exc:
@@ -250,6 +251,7 @@ def read_workbook(path: Path, snapshot: date, state_names: dict[str, str]) -> pd
     if half.any():
         row = int(text.index[half][0]) + 1
         raise SourceError(path, f"row {row} has a state or an agency but not both")
+    _refuse_repeated_rows(text.assign(signed=signed), path)
     kind = _FILE_DATE.match(path.name)
     signed_date, signed_problem = _signed_dates(signed, snapshot)
     return pd.DataFrame(
@@ -270,11 +272,32 @@ def read_workbook(path: Path, snapshot: date, state_names: dict[str, str]) -> pd
     )[SIGHTING_COLUMNS]
 
 
+def _refuse_repeated_rows(rows: pd.DataFrame, path: Path) -> None:
+    """Fail on a row repeated cell for cell: a copy-paste or scraping slip, not a second
+    agreement. (ICE listing one agency under two spellings is real and folded later.)"""
+    cells = rows.astype(str)
+    repeated = cells[cells.duplicated(keep=False)]
+    if not repeated.empty:
+        first, second = (repeated == repeated.iloc[0]).all(axis=1).loc[lambda same: same].index[:2]
+        raise SourceError(
+            path, f"rows {first + 1} and {second + 1} are the same agreement, listed twice"
+        )
+
+
+def _not_in_future(day: date, path: Path) -> date:
+    """A list cannot be dated after the build: such a date is a misnamed file or a typo, and
+    would make every current agreement look ended."""
+    today = date.today()
+    if day > today:
+        raise SourceError(path, f"dated {day}, after today ({today})")
+    return day
+
+
 def _snapshot_date(path: Path) -> date:
     match = _FILE_DATE.match(path.name)
     if not match:
         raise SourceError(path, "file name does not start with YYYY-MM-DD_participating|pending")
-    return date.fromisoformat(match.group(1))
+    return _not_in_future(date.fromisoformat(match.group(1)), path)
 
 
 def read_roster_captures(path: Path, state_names: dict[str, str]) -> pd.DataFrame:
@@ -291,6 +314,7 @@ def read_roster_captures(path: Path, state_names: dict[str, str]) -> pd.DataFram
         raise SourceError(
             path, f"bad capture_date {roster.loc[snapshot.isna(), 'capture_date'].iloc[0]!r}"
         )
+    _not_in_future(snapshot.max().date(), path)
     signed = pd.to_datetime(roster["date_signed"], errors="coerce")
     return pd.DataFrame(
         {
@@ -318,6 +342,7 @@ def read_partner_lists(path: Path, state_names: dict[str, str]) -> pd.DataFrame:
     snapshot = pd.to_datetime(lists["as_of"], errors="coerce")
     if snapshot.isna().any():
         raise SourceError(path, f"bad as_of {lists.loc[snapshot.isna(), 'as_of'].iloc[0]!r}")
+    _not_in_future(snapshot.max().date(), path)
     return pd.DataFrame(
         {
             "snapshot_date": snapshot.dt.date,

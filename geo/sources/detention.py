@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from geo.resolve import AgencyReference
-from geo.sources import SourceError, read_raw_csv
+from geo.sources import SourceError, check_xlsx, read_raw_csv
 
 STATS_DIR = Path("detention/ice_detention_stats")
 LOCATED_FILE = Path("detention/locations/ice_detention_facilities_enriched.csv")
@@ -114,6 +114,18 @@ _NUMBER_COLUMNS = [*_LEVELS, *_CRIMINALITY, *_THREAT, "Mandatory", "Guaranteed M
 _NOT_AVAILABLE = frozenset({"N/A", "#N/A"})
 _ALOS_HEADER = re.compile(r"FY\s?(\d{2}) ALOS")
 _FILE_FISCAL_YEAR = re.compile(r"FY(\d{2})", re.IGNORECASE)
+# USPS codes of the 50 states, DC, PR and the Island Areas: ICE detains in Guam and Saipan too,
+# so any other code is a broken cell rather than a facility to leave unplaced.
+_STATE_CODES = frozenset(
+    code
+    for codes in (
+        "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO",
+        "MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY",
+        "PR AS GU MP VI",
+    )
+    for code in codes.split()
+)
+_RELEASE_DATE = r"(\d{8})\.xlsx$"  # MMDDYYYY at the end of the name, e.g. ..._04092026.xlsx
 # The three cuts agree to about 1e-6 in every workbook; more than this means shifted columns.
 _PARTITION_TOLERANCE = 0.01
 
@@ -238,15 +250,9 @@ def read_facility_years(raw_dir: Path) -> pd.DataFrame:
     paths = sorted(folder.glob("*.xlsx"))
     if not paths:
         raise SourceError(folder, "no ICE detention statistics workbook (*.xlsx)")
-    years = pd.concat([_read_workbook(path) for path in paths], ignore_index=True)
-    first_file = years.drop_duplicates("fiscal_year").set_index("fiscal_year")["file"]
-    clash = years["file"] != years["fiscal_year"].map(first_file)
-    if clash.any():
-        row = years[clash].iloc[0]
-        raise SourceError(
-            folder / row["file"],
-            f"FY{row['fiscal_year']} is also the year of {first_file[row['fiscal_year']]}",
-        )
+    years = _newest_release_per_year(
+        pd.concat([_read_workbook(path) for path in paths], ignore_index=True), folder
+    )
     years.insert(0, "facility_id", facility_ids(years))
     duplicated = years.duplicated(["facility_id", "fiscal_year"], keep=False)
     if duplicated.any():
@@ -259,6 +265,39 @@ def read_facility_years(raw_dir: Path) -> pd.DataFrame:
     return years.sort_values(["fiscal_year", "facility_id"], ignore_index=True)[
         FACILITY_YEAR_COLUMNS
     ]
+
+
+def _newest_release_per_year(years: pd.DataFrame, folder: Path) -> pd.DataFrame:
+    """Keep one workbook per fiscal year: the newest release by the date in its name.
+
+    ICE republishes the current year's workbook a few times a year under a dated name
+    (``FY26_detentionStats_04092026.xlsx``, MMDDYYYY); each release replaces the last. Two
+    workbooks for one year without release dates to order them are an error.
+    """
+    files = years[["fiscal_year", "file"]].drop_duplicates()
+    released = pd.to_datetime(
+        files["file"].str.extract(_RELEASE_DATE, expand=False), format="%m%d%Y", errors="coerce"
+    )
+    files = files.assign(released=released)
+    several = files[files.duplicated("fiscal_year", keep=False)]
+    undated = several[
+        several["released"].isna() | several.duplicated(["fiscal_year", "released"], keep=False)
+    ]
+    if not undated.empty:
+        row = undated.iloc[0]
+        other = several.loc[
+            (several["fiscal_year"] == row["fiscal_year"]) & (several["file"] != row["file"]),
+            "file",
+        ].iloc[0]
+        raise SourceError(
+            folder / row["file"],
+            f"FY{row['fiscal_year']} is also the year of {other}, and no release date in the "
+            "names orders them",
+        )
+    newest = files.sort_values(["fiscal_year", "released"]).drop_duplicates(
+        "fiscal_year", keep="last"
+    )
+    return years[years["file"].isin(newest["file"])].reset_index(drop=True)
 
 
 def facility_ids(facility_years: pd.DataFrame) -> pd.Series:
@@ -341,6 +380,7 @@ def _read_workbook(path: Path) -> pd.DataFrame:
 
 def _facilities_sheet(path: Path) -> pd.DataFrame:
     """The one sheet whose name starts with "Facilities" (names carry stray spaces), as cells."""
+    check_xlsx(path)
     try:
         workbook = pd.ExcelFile(path)
     except Exception as exc:  # openpyxl and zipfile raise several types; all mean unreadable
@@ -429,11 +469,13 @@ def _total_adp(numbers: pd.DataFrame, path: Path) -> tuple[pd.Series, pd.Series]
 
 
 def _states(cells: pd.Series, path: Path) -> pd.Series:
-    """Two-letter state cells, upper-cased; a blank stays None (it is filled when placing)."""
+    """USPS state codes, upper-cased; a blank stays None (it is filled when placing)."""
     state = _text(cells).str.upper()
-    bad = state.notna() & ~state.str.fullmatch(r"[A-Z]{2}").eq(True)
+    bad = state.notna() & ~state.isin(_STATE_CODES)
     if bad.any():
-        raise SourceError(path, f"row {int(state.index[bad][0]) + 1}: state {cells[bad].iloc[0]!r}")
+        raise SourceError(
+            path, f"row {int(state.index[bad][0]) + 1}: unknown state {cells[bad].iloc[0]!r}"
+        )
     return state.where(state.notna(), None)
 
 

@@ -97,7 +97,10 @@ def test_moran_lists_islands_as_excluded(client):
             "/stats/correlation?x=population&y=population&region=planet",
             "region: 'planet' is not us",
         ),
-        ("/stats/correlation?x=population&y=population&region=fips:48201", "only 1 counties"),
+        (
+            "/stats/correlation?x=population&y=agreements_active&region=fips:48201",
+            "only 1 counties",
+        ),
         (
             "/stats/moran?indicator=agreements_active&date=2000-01-01",
             "only 0 counties have a value",

@@ -452,3 +452,18 @@ def test_file_name_and_sheet_year_must_agree(tmp_path: Path) -> None:
 def test_no_workbook_raises(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="no ICE detention statistics workbook"):
         read_facility_years(tmp_path)
+
+
+def test_newest_release_of_a_fiscal_year_replaces_the_older(tmp_path: Path) -> None:
+    _workbook(tmp_path, [_facility("OLD RELEASE JAIL")], name="FY19_detentionStats_01152019.xlsx")
+    _workbook(tmp_path, [_facility("NEW RELEASE JAIL")], name="FY19_detentionStats_04092019.xlsx")
+    years = read_facility_years(tmp_path)
+    assert years["name"].tolist() == ["NEW RELEASE JAIL"]
+    assert years["file"].tolist() == ["FY19_detentionStats_04092019.xlsx"]
+
+
+def test_two_undated_workbooks_for_one_year_are_refused(tmp_path: Path) -> None:
+    _workbook(tmp_path, [_facility()], name="FY19-detentionstats.xlsx")
+    _workbook(tmp_path, [_facility()], name="FY19-detentionstats-copy.xlsx")
+    with pytest.raises(SourceError, match="no release date in the names orders them"):
+        read_facility_years(tmp_path)
