@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import geopandas as gpd
 
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from libpysal.weights import W
 
 LAYER_CACHE_SIZE = 64
+ANSWER_CACHE_SIZE = 512
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -98,9 +100,19 @@ class LayerCache:
         self.snapshot = snapshot
         self.get = lru_cache(maxsize=LAYER_CACHE_SIZE)(self._build)
         self.records = lru_cache(maxsize=LAYER_CACHE_SIZE)(self._records)
+        self._answers: dict[tuple, object] = {}
         self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="county-index")
         self._index = self._builder.submit(CountyIndex, snapshot.counties)
         self._builder.shutdown(wait=False)
+
+    def memo(self, key: tuple, build: Callable[[], T]) -> T:
+        """``build()`` once per ``key``: answers depend only on the snapshot, which never
+        changes while the app runs (profiles, rendered map pages). Bounded, oldest out first."""
+        if key not in self._answers:
+            if len(self._answers) >= ANSWER_CACHE_SIZE:
+                self._answers.pop(next(iter(self._answers)))
+            self._answers[key] = build()
+        return self._answers[key]
 
     @property
     def index(self) -> CountyIndex:

@@ -25,8 +25,10 @@ INDICATORS = {
         "agreements_as_of",
     ),
     "detention_adp": (
-        "ICE detention average daily population in facilities placed in the county (0 where "
-        "ICE's statistics list no facility there)",
+        (
+            "ICE detention average daily population in facilities placed in the county (0 where "
+            "ICE's statistics list no facility there)"
+        ),
         "detention_fiscal_year",
     ),
     "detention_adp_per_100k": ("ICE detention ADP per 100,000 residents", "detention_fiscal_year"),

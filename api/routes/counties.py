@@ -30,6 +30,8 @@ def profile(
     if not (len(fips) == 5 and fips.isdigit()):
         raise InvalidParameter(f"fips: {fips!r} is not a 5-digit county FIPS code")
     try:
-        return county_profile(request.app.state.snapshot, fips)
+        return request.app.state.layers.memo(
+            ("profile", fips), lambda: county_profile(request.app.state.snapshot, fips)
+        )
     except KeyError:
         raise NotFound(f"fips: {fips!r} is not a served county") from None

@@ -262,7 +262,10 @@ def _page(
 ) -> Response:
     maps = snapshot_maps(request)
     site = Site(root=_root(request), states=maps.states, pinned_date=on)
-    html = render_map_page(maps.view(indicator, state, on, lang), kind, site)
+    html = request.app.state.layers.memo(
+        ("page", indicator.name, state, on, lang, kind, site.root),
+        lambda: render_map_page(maps.view(indicator, state, on, lang), kind, site),
+    )
     return Response(html, media_type="text/html; charset=utf-8", headers=_language_headers(lang))
 
 
