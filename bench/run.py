@@ -129,6 +129,16 @@ def main() -> None:
         ),
         "",
     ]
+    load = REPO / "bench" / "load-latest.txt"
+    if load.is_file():  # bench/load.py is run by hand against `enforcemap serve`; see its doc
+        lines += [
+            "## Load mix (`bench/load.py`, run by hand against `enforcemap serve`)",
+            "",
+            "```",
+            load.read_text(encoding="utf-8").rstrip(),
+            "```",
+            "",
+        ]
     (REPO / "BENCHMARKS.md").write_text("\n".join(lines), encoding="utf-8")
     (REPO / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print("\n".join(lines))
