@@ -7,24 +7,14 @@ counties, or a state agency whose agreement covers the whole state.
 
 import pandas as pd
 
-from geo.layers import as_records
+from geo.layers import AGENCY_COLUMNS, as_records
 from geo.sources.agreements import participating_dates
 from geo.store import Snapshot
 
 APPLIES_THROUGH = ["county", "multi_county", "state"]
+# The agencies layer's columns, less where the agreement sits (the profile is one county).
 AGREEMENT_FIELDS = [
-    "agreement_id",
-    "agency",
-    "agency_type",
-    "model",
-    "signed",
-    "first_listed",
-    "last_listed",
-    "ended_by",
-    "status",
-    "match_type",
-    "ori",
-    "review_reason",
+    c for c in AGENCY_COLUMNS if c not in ("state_abbr", "county_fips", "county_fips_list")
 ]
 
 
