@@ -4,9 +4,12 @@ Models allow extra fields: a route may add a property (a new indicator) without 
 clients, and the schema still states every field a client can rely on.
 """
 
+import dataclasses
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from geo import stats
 
 
 class _Open(BaseModel):
@@ -149,57 +152,40 @@ class NeighboursAnswer(_Open):
     neighbours: list[dict[str, Any]]
 
 
-class Exclusion(_Open):
-    county_fips: str
-    reason: str
-
-
 class IndicatorUse(_Open):
     description: str
     as_of: list[str]
 
 
 class StatisticAnswer(_Open):
+    """What every statistic adds to its result: the indicators' as-of and any warnings."""
+
     indicators: dict[str, IndicatorUse]
     warnings: list[str]
-    excluded: list[Exclusion]
 
 
-class CorrelationAnswer(StatisticAnswer):
-    x: str
-    y: str
-    method: str
-    n: int
-    r: float
-    p_value: float
-    ci_low: float
-    ci_high: float
-    confidence: float
+def _answer(result: type, *, __doc__: str, **route_fields: Any) -> type[BaseModel]:
+    """A response model made of a ``geo.stats`` result dataclass's own fields (so the two never
+    drift apart) plus the fields the route adds."""
+    fields = {f.name: (f.type, ...) for f in dataclasses.fields(result)}
+    return create_model(
+        f"{result.__name__}Answer",
+        __base__=StatisticAnswer,
+        __doc__=__doc__,
+        **fields,
+        **route_fields,
+    )
 
 
-class CompareAnswer(StatisticAnswer):
-    indicator: str
-    by: str
-    test: str
-    n_with: int
-    n_without: int
-    mean_with: float
-    mean_without: float
-    difference: float
-    ci_low: float
-    ci_high: float
-    p_value: float
-    confidence: float
-
-
-class MoranAnswer(StatisticAnswer):
-    indicator: str
-    statistic: float
-    expected: float
-    z_score: float
-    p_value: float
-    n: int
-    permutations: int
-    seed: int
-    weights: str
-    clusters: dict[str, str] = Field(description="county_fips -> HH, LL, HL, LH or ns")
+CorrelationAnswer = _answer(
+    stats.CorrelationResult, __doc__="A correlation and its inputs.", x=(str, ...), y=(str, ...)
+)
+CompareAnswer = _answer(
+    stats.GroupComparison,
+    __doc__="A group comparison and its inputs.",
+    indicator=(str, ...),
+    by=(str, ...),
+)
+MoranAnswer = _answer(
+    stats.MoranResult, __doc__="Moran's I, LISA clusters and its input.", indicator=(str, ...)
+)
