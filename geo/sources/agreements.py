@@ -309,54 +309,62 @@ def read_roster_captures(path: Path, state_names: dict[str, str]) -> pd.DataFram
     roster = read_raw_csv(
         path, ["capture_date", "state", "agency", "support_type", "date_signed"], na_values=[""]
     )
-    snapshot = pd.to_datetime(roster["capture_date"], errors="coerce")
-    if snapshot.isna().any():
-        raise SourceError(
-            path, f"bad capture_date {roster.loc[snapshot.isna(), 'capture_date'].iloc[0]!r}"
-        )
-    _not_in_future(snapshot.max().date(), path)
     signed = pd.to_datetime(roster["date_signed"], errors="coerce")
-    return pd.DataFrame(
-        {
-            "snapshot_date": snapshot.dt.date,
-            "list": "participating",
-            "family": "roster",
-            "file": path.name,
-            "row": roster.index + 2,
-            "state_abbr": _state_abbr(roster["state"], state_names, path),
-            "agency": roster["agency"].str.strip(),
-            "agency_type": None,
-            "county_as_printed": None,
-            "model": normalise_model(roster["support_type"], path),
-            "signed": _nullable(signed.dt.date),
-            "signed_problem": np.where(
-                signed.isna() & roster["date_signed"].notna(), "malformed signed date", None
-            ),
-        }
-    )[SIGHTING_COLUMNS]
+    return _historical_sightings(
+        roster,
+        "capture_date",
+        "roster",
+        path,
+        state_names,
+        model=normalise_model(roster["support_type"], path),
+        signed=_nullable(signed.dt.date),
+        signed_problem=np.where(
+            signed.isna() & roster["date_signed"].notna(), "malformed signed date", None
+        ),
+    )
 
 
 def read_partner_lists(path: Path, state_names: dict[str, str]) -> pd.DataFrame:
     """Read the 2007–2008 partners-page lists; they print neither model nor signed date."""
     lists = read_raw_csv(path, ["as_of", "state", "agency"], na_values=[""])
-    snapshot = pd.to_datetime(lists["as_of"], errors="coerce")
+    return _historical_sightings(
+        lists,
+        "as_of",
+        "partner_list",
+        path,
+        state_names,
+        model=None,
+        signed=None,
+        signed_problem=None,
+    )
+
+
+def _historical_sightings(
+    table: pd.DataFrame,
+    date_column: str,
+    family: str,
+    path: Path,
+    state_names: dict[str, str],
+    **cells: object,
+) -> pd.DataFrame:
+    """Sightings from a CSV of archived lists: dated by ``date_column``, one list per date."""
+    snapshot = pd.to_datetime(table[date_column], errors="coerce")
     if snapshot.isna().any():
-        raise SourceError(path, f"bad as_of {lists.loc[snapshot.isna(), 'as_of'].iloc[0]!r}")
+        bad = table.loc[snapshot.isna(), date_column].iloc[0]
+        raise SourceError(path, f"bad {date_column} {bad!r}")
     _not_in_future(snapshot.max().date(), path)
     return pd.DataFrame(
         {
             "snapshot_date": snapshot.dt.date,
             "list": "participating",
-            "family": "partner_list",
+            "family": family,
             "file": path.name,
-            "row": lists.index + 2,
-            "state_abbr": _state_abbr(lists["state"], state_names, path),
-            "agency": lists["agency"].str.strip(),
+            "row": table.index + 2,
+            "state_abbr": _state_abbr(table["state"], state_names, path),
+            "agency": table["agency"].str.strip(),
             "agency_type": None,
             "county_as_printed": None,
-            "model": None,
-            "signed": None,
-            "signed_problem": None,
+            **cells,
         }
     )[SIGHTING_COLUMNS]
 
