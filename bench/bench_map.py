@@ -5,8 +5,9 @@ baseline is what folium gives by default: the full-resolution GeoJSON inlined, a
 CDNs (not counted). Ours is the landing page as served (assets from ``/static/``, counted
 separately) and the standalone file of ``enforcemap map`` (assets inlined). Printed: bytes raw
 and gzipped, build times (geometry once per snapshot, then each page), and the geometry's
-faithfulness: gaps and overlaps between neighbours after our shared simplification beside a
-naive one (each county simplified alone at the same tolerance).
+faithfulness: invalid polygons, gaps and overlaps between neighbours after our shared
+simplification and snap rounding beside a naive one (each county simplified alone at the same
+tolerance).
 
 Run from the repository root::
 
@@ -196,15 +197,22 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|")
     print(f"| original 1:5M | {geometry['vertices_original']:,} | 0 | 0 | 0 | 0 |")
     for name, key in (
-        ("ours: coverage_simplify + shared arcs", "ours"),
+        ("ours: coverage_simplify + snap rounding + shared arcs", "ours"),
         ("naive: each county simplified alone", "naive"),
     ):
         g = geometry[key]
         vertices = geometry[f"vertices_{key}"]
         print(
-            f"| {name} | {vertices:,} | {g['invalid']} | {g['overlap_km2']:.2f} "
-            f"| {g['gaps']} | {g['gap_km2']:.2f} |"
+            f"| {name} | {vertices:,} | {g['invalid']} | {_km2(g['overlap_km2'])} "
+            f"| {g['gaps']} | {_km2(g['gap_km2'])} |"
         )
+
+
+def _km2(area: float) -> str:
+    """An area that tells exactly nothing from a sliver too small for two decimals."""
+    if area == 0:
+        return "0"
+    return f"{area:,.2f}" if abs(area) >= 0.01 else f"{area:.1e}"
 
 
 def _spread(seconds: list[float]) -> str:

@@ -3,8 +3,9 @@
 The served 1:5M boundaries hold 214,000 vertices (about 8 MB as GeoJSON). Simplifying each
 county on its own would move the two copies of a shared border differently and open slivers
 between neighbours; ``shapely.coverage_simplify`` simplifies each shared edge once, so
-neighbours stay flush. The result is quantised onto a grid and stored as TopoJSON arcs
-(:mod:`maps.topology`), built once per scope and kept for the life of the snapshot.
+neighbours stay flush. The result is snap-rounded onto a grid, so that no border is rounded
+across another, and stored as TopoJSON arcs (:mod:`maps.topology`), built once per scope and
+kept for the life of the snapshot.
 """
 
 from dataclasses import dataclass

@@ -59,3 +59,17 @@ def test_positions_are_delta_encoded_on_the_grid():
     assert all(isinstance(v, int) for point in arc for v in point)
     assert topology["transform"] == {"scale": [0.5, 0.5], "translate": [100.0, 50.0]}
     assert shapely.equals(decode_topology(topology, "counties")[0], shapely.box(100.5, 50, 102, 52))
+
+
+def test_vertex_rounded_across_a_neighbours_border_bends_that_border_instead():
+    # A's spike stops 0.01 above B's sloping top; plain rounding puts its tip, (5, 0), inside B.
+    spiked = shapely.Polygon([(0, 0), (10, 1), (10, 5), (4.6, 0.47), (0, 3)])
+    below = shapely.Polygon([(0, 0), (0, -5), (10, -5), (10, 1)])
+    tip = shapely.Point(5, 0)
+    plain = shapely.set_precision(spiked, GRID.step, mode="pointwise")
+    assert not shapely.is_valid(plain) and shapely.contains_properly(below, tip)
+
+    spiked_now, below_now = decode_topology(_encode(spiked, below), "counties")
+    assert shapely.is_valid(spiked_now) and shapely.is_valid(below_now)
+    assert not shapely.relate_pattern(spiked_now, below_now, "T********")  # interiors apart
+    assert tip.touches(spiked_now) and tip.touches(below_now)  # the border bent through the tip
