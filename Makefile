@@ -14,8 +14,13 @@ $(BIN)/enforcemap: pyproject.toml
 serve: $(BIN)/enforcemap
 	$(BIN)/enforcemap serve
 
+# The API tests run twice: on the embedded snapshot, then on PostGIS (a local one is started
+# unless ENFORCEMAP_TEST_DATABASE_URL names one).
 test: $(BIN)/enforcemap
-	ENFORCEMAP_RAW_DIR=$(RAW_DIR) $(BIN)/pytest
+	export ENFORCEMAP_TEST_DATABASE_URL="$${ENFORCEMAP_TEST_DATABASE_URL:-$$(deploy/postgis-local.sh)}" \
+	  ENFORCEMAP_RAW_DIR=$(RAW_DIR) && \
+	$(BIN)/pytest && \
+	ENFORCEMAP_TEST_STORE=postgis $(BIN)/pytest tests/api
 
 build: $(BIN)/enforcemap
 	$(BIN)/enforcemap build --raw-dir $(RAW_DIR)

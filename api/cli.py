@@ -11,6 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from geo.postgis import PostgisError
 from geo.qa import QAFailure
 from geo.sources import SourceError
 from geo.store import SnapshotError
@@ -22,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (SourceError, QAFailure, SnapshotError) as exc:
+    except (SourceError, QAFailure, SnapshotError, PostgisError) as exc:
         print(f"enforcemap {args.command}: {exc}", file=sys.stderr)
         return 1
 
@@ -60,7 +61,24 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", type=Path, default=None)
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument(
+        "--database-url",
+        default=None,
+        help="serve from PostGIS (default: $ENFORCEMAP_DATABASE_URL)",
+    )
     serve.set_defaults(run=_serve)
+
+    postgis = commands.add_parser(
+        "load-postgis", help="write the built snapshot into a PostGIS database"
+    )
+    postgis.add_argument(
+        "--database-url",
+        default=os.environ.get("ENFORCEMAP_DATABASE_URL"),
+        required="ENFORCEMAP_DATABASE_URL" not in os.environ,
+        help="postgresql://user:password@host:port/db (default: $ENFORCEMAP_DATABASE_URL)",
+    )
+    postgis.add_argument("--data-dir", type=Path, default=Path("data"))
+    postgis.set_defaults(run=_load_postgis)
 
     update = commands.add_parser(
         "update", help="fetch new ICE releases into the raw folder, then optionally rebuild"
@@ -182,10 +200,21 @@ def _serve(args: argparse.Namespace) -> int:
     from api.settings import Settings
 
     overrides = {
-        k: v for k, v in vars(args).items() if k in ("data_dir", "host", "port") and v is not None
+        k: v
+        for k, v in vars(args).items()
+        if k in ("data_dir", "host", "port", "database_url") and v is not None
     }
     settings = Settings(**overrides)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    return 0
+
+
+def _load_postgis(args: argparse.Namespace) -> int:
+    from geo.postgis import load_postgis, safe_url
+
+    written = load_postgis(args.data_dir, args.database_url)
+    done = "loaded" if written else "already holds"
+    print(f"{safe_url(args.database_url)}: {done} the snapshot in {args.data_dir}")
     return 0
 
 

@@ -2,7 +2,9 @@
 
 A collection names its id column, the properties it can be filtered on, and how to build its
 layer for a date. Layers are built on first use and kept, so repeated requests for the same
-date cost a dictionary look-up.
+date cost a dictionary look-up. Spatial questions go to the store's index: the in-memory
+`geo.index.CountyIndex` on the embedded snapshot, or `geo.postgis_index.PostgisIndex`, which
+asks PostGIS and keeps the county polygons there.
 """
 
 from collections.abc import Callable
@@ -13,8 +15,10 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, TypeVar
 
 import geopandas as gpd
+import numpy as np
+import shapely
 
-from geo.index import CountyIndex
+from geo.index import CountyIndex, bbox_boxes, points_within_radius
 from geo.layers import LAYERS, as_records
 from geo.sources.agreements import MODELS
 from geo.sources.agreements import STATUSES as AGREEMENT_STATUSES
@@ -25,6 +29,8 @@ from geo.store import Snapshot
 
 if TYPE_CHECKING:
     from libpysal.weights import W
+
+    from geo.postgis_index import PostgisIndex
 
 LAYER_CACHE_SIZE = 64
 ANSWER_CACHE_SIZE = 512
@@ -91,19 +97,23 @@ COLLECTIONS = {
 class LayerCache:
     """Layers by (collection, date), built once each, and the spatial index, for one snapshot.
 
-    The county index takes a few seconds to build, so it is built on a background thread
-    started with the cache: the service answers ``/healthz`` at once, and the first spatial
-    query waits for the index only if it is not ready yet.
+    On the embedded snapshot the county index takes a few seconds to build, so it is built on a
+    background thread started with the cache: the service answers ``/healthz`` at once, and the
+    first spatial query waits for the index only if it is not ready yet. With a PostGIS
+    ``database`` the index is the database and nothing is built; the snapshot's counties then
+    carry only their representative points, and polygons are fetched when a page needs them.
     """
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, snapshot: Snapshot, database: "PostgisIndex | None" = None) -> None:
         self.snapshot = snapshot
+        self.database = database
         self.get = lru_cache(maxsize=LAYER_CACHE_SIZE)(self._build)
         self.records = lru_cache(maxsize=LAYER_CACHE_SIZE)(self._records)
         self._answers: dict[tuple, object] = {}
-        self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="county-index")
-        self._index = self._builder.submit(CountyIndex, snapshot.counties)
-        self._builder.shutdown(wait=False)
+        if database is None:
+            builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="county-index")
+            self._index = builder.submit(CountyIndex, snapshot.counties)
+            builder.shutdown(wait=False)
 
     def memo(self, key: tuple, build: Callable[[], T]) -> T:
         """``build()`` once per ``key``: answers depend only on the snapshot, which never
@@ -115,14 +125,50 @@ class LayerCache:
         return self._answers[key]
 
     @property
-    def index(self) -> CountyIndex:
+    def index(self) -> "CountyIndex | PostgisIndex":
         """The county index (waits for the background build the first time)."""
-        return self._index.result()
+        return self.database or self._index.result()
+
+    @cached_property
+    def counties(self) -> gpd.GeoDataFrame:
+        """The snapshot's counties with their polygons (from the database on first use)."""
+        if self.database is None:
+            return self.snapshot.counties
+        return self.database.counties(self.snapshot.counties)
 
     @cached_property
     def weights(self) -> "W":
         """Queen-contiguity weights over every county, built on first use."""
-        return queen_weights(self.snapshot.counties.set_index("county_fips").geometry)
+        return queen_weights(self.counties.set_index("county_fips").geometry)
+
+    def facilities_within(
+        self, lon: float, lat: float, radius_m: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the snapshot's facilities within a geodesic radius, nearest first."""
+        if self.database is None:
+            return points_within_radius(self.snapshot.facilities.geometry, lon, lat, radius_m)
+        return self.database.facilities_within(lon, lat, radius_m)
+
+    def in_bbox(
+        self, collection_id: str, on: date | None, bbox: tuple[float, float, float, float]
+    ) -> np.ndarray:
+        """Whether each row of the layer intersects the lon/lat box (``minx > maxx`` crosses
+        the antimeridian). County polygons are asked of the index; the other layers are points
+        placed in memory."""
+        layer = self.get(collection_id, on)
+        if collection_id == "counties":
+            inside = np.zeros(len(layer), dtype=bool)
+            inside[self.index.query_bbox(*bbox)] = True
+            return inside
+        boxes = bbox_boxes(*bbox)
+        geometry = layer.geometry.to_numpy()
+        return shapely.intersects(geometry[:, None], boxes[None, :]).any(axis=1)
+
+    def geometries(self, collection_id: str, on: date | None, positions: np.ndarray) -> np.ndarray:
+        """The geometries of the layer's rows at ``positions``, as the layer orients them."""
+        if collection_id == "counties" and self.database is not None:
+            return shapely.orient_polygons(self.database.polygons(positions), exterior_cw=False)
+        return self.get(collection_id, on).geometry.to_numpy()[positions]
 
     def _records(self, collection_id: str, on: date | None) -> list[dict]:
         """The layer's rows as JSON-ready dicts, converted once: requests only pick from them."""

@@ -1,11 +1,12 @@
 """The FastAPI application factory: ``create_app(settings)``.
 
-The snapshot is loaded once, in the lifespan, onto ``app.state`` with its layer cache; no
-request reads files.
+The snapshot is loaded once, in the lifespan, onto ``app.state`` with its layer cache: from
+``data/`` (the embedded default) or, when ``ENFORCEMAP_DATABASE_URL`` is set, from PostGIS,
+which then answers the spatial queries. No request reads files.
 """
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -15,7 +16,8 @@ from api.errors import add_exception_handlers
 from api.routes import changes, collections, counties, health, maps, query, stats
 from api.security import add_security
 from api.settings import Settings
-from geo.store import load_snapshot
+from geo.postgis_index import PostgisIndex, open_postgis
+from geo.store import Snapshot, load_snapshot
 from maps.assets import STATIC_DIR
 
 
@@ -25,10 +27,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        snapshot = load_snapshot(settings.data_dir)
-        app.state.snapshot = snapshot
-        app.state.layers = LayerCache(snapshot)
-        yield
+        with open_store(settings) as (snapshot, database):
+            app.state.snapshot = snapshot
+            app.state.layers = LayerCache(snapshot, database)
+            yield
 
     app = FastAPI(
         title="enforcemap",
@@ -48,3 +50,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(maps.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+@contextmanager
+def open_store(settings: Settings) -> Iterator[tuple[Snapshot, PostgisIndex | None]]:
+    """The snapshot, and the PostGIS index when ``database_url`` is set (closed on exit)."""
+    if settings.database_url is None:
+        yield load_snapshot(settings.data_dir), None
+        return
+    with open_postgis(settings.database_url, settings.database_pool_size) as store:
+        yield store

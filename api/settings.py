@@ -13,6 +13,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ENFORCEMAP_")
 
     data_dir: Path = Path("data")
+    database_url: str | None = None
+    """A PostGIS database loaded by ``enforcemap load-postgis``: when set, the service reads the
+    snapshot and runs its spatial queries there instead of ``data_dir``."""
+    database_pool_size: int = 8
     host: str = "127.0.0.1"
     port: int = 8000
     cors_origins: Annotated[list[str], NoDecode] = []

@@ -24,7 +24,16 @@ import numpy as np
 import pyproj
 import shapely
 
-__all__ = ["MAX_RADIUS_M", "CountyIndex", "points_within_radius"]
+__all__ = [
+    "DENSIFY_DEGREES",
+    "MAX_RADIUS_M",
+    "CountyIndex",
+    "aeqd_proj",
+    "bbox_boxes",
+    "coordinate_arrays",
+    "points_within_radius",
+    "radius_boxes",
+]
 
 MAX_RADIUS_M = 5_000_000.0
 """Largest radius the radius queries accept: wider than the conterminous US, and far from the
@@ -50,7 +59,7 @@ _MIN_MERIDIONAL_RADIUS = _WGS84.a * (1.0 - _WGS84.es)
 _EQUATORIAL_RADIUS = _WGS84.a
 # Polygon edges are split into pieces of at most this many degrees (about 2 km) before they are
 # projected for distances, so each piece is nearly straight in the projection.
-_DENSIFY_DEGREES = 0.02
+DENSIFY_DEGREES = 0.02
 
 
 class CountyIndex:
@@ -139,7 +148,7 @@ class CountyIndex:
         >>> index.locate(np.array([-95.36, -40.0]), np.array([29.76, 30.0]))  # doctest: +SKIP
         array([2624,   -1])
         """
-        lon, lat = _coordinate_arrays(lon, lat)
+        lon, lat = coordinate_arrays(lon, lat)
         return self._grid.locate(lon, lat, self._geoms)
 
     def fips_at(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -165,17 +174,7 @@ class CountyIndex:
         >>> index.query_bbox(-95.5, 29.7, -95.2, 29.8)  # doctest: +SKIP
         array([2624])
         """
-        for name, value, limit in (
-            ("minx", minx, 180),
-            ("miny", miny, 90),
-            ("maxx", maxx, 180),
-            ("maxy", maxy, 90),
-        ):
-            if not (math.isfinite(value) and -limit <= value <= limit):
-                raise ValueError(f"bbox {name}={value!r} is not a number in [-{limit}, {limit}]")
-        if miny > maxy:
-            raise ValueError(f"bbox miny={miny!r} is greater than maxy={maxy!r}")
-        boxes = _antimeridian_boxes(minx, miny, maxx, maxy)
+        boxes = bbox_boxes(minx, miny, maxx, maxy)
         return np.unique(self._tree.query(boxes, predicate="intersects")[1])
 
     def query_polygon(self, polygon: shapely.Geometry) -> np.ndarray:
@@ -246,13 +245,7 @@ class CountyIndex:
         >>> metres[0]  # doctest: +SKIP
         0.0
         """
-        _check_centre(lon, lat, radius_m)
-        dlon, dlat = _search_window(lat, radius_m)
-        south, north = max(lat - dlat, -90.0), min(lat + dlat, 90.0)
-        if dlon >= 180.0:
-            boxes = shapely.box([-180.0], [south], [180.0], [north])
-        else:
-            boxes = _antimeridian_boxes(_wrap_lon(lon - dlon), south, _wrap_lon(lon + dlon), north)
+        boxes = radius_boxes(lon, lat, radius_m)
         candidates = np.unique(self._tree.query(boxes)[1])
         distances = _distances_to_polygons(self._geoms[candidates], lon, lat)
         keep = distances <= radius_m
@@ -753,7 +746,7 @@ def _check_counties(counties: gpd.GeoDataFrame) -> None:
         )
 
 
-def _coordinate_arrays(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def coordinate_arrays(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Float arrays of equal length with every coordinate finite and in range."""
     lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
     if lon.ndim != 1 or lat.ndim != 1:
@@ -817,11 +810,48 @@ def _distances_to_polygons(geoms: np.ndarray, lon: float, lat: float) -> np.ndar
     """Geodesic metres from a point to the nearest point of each polygon, 0 inside or on it."""
     if not len(geoms):
         return np.empty(0)
-    centred = pyproj.CRS(proj="aeqd", lat_0=float(lat), lon_0=float(lon), datum="WGS84", units="m")
-    projection = pyproj.Transformer.from_crs(4326, centred, always_xy=True)
+    projection = pyproj.Transformer.from_crs(4326, aeqd_proj(lon, lat), always_xy=True)
     projected = shapely.transform(
-        shapely.segmentize(geoms, _DENSIFY_DEGREES), projection.transform, interleaved=False
+        shapely.segmentize(geoms, DENSIFY_DEGREES), projection.transform, interleaved=False
     )
     distances = shapely.distance(shapely.Point(0.0, 0.0), projected)
     distances[shapely.intersects_xy(geoms, lon, lat)] = 0.0
     return distances
+
+
+def bbox_boxes(minx: float, miny: float, maxx: float, maxy: float) -> np.ndarray:
+    """The lon/lat box as one or two boxes (two when ``minx > maxx`` crosses the antimeridian).
+
+    Raises ``ValueError`` when a bound is not finite or out of range, or ``miny > maxy``.
+    """
+    for name, value, limit in (
+        ("minx", minx, 180),
+        ("miny", miny, 90),
+        ("maxx", maxx, 180),
+        ("maxy", maxy, 90),
+    ):
+        if not (math.isfinite(value) and -limit <= value <= limit):
+            raise ValueError(f"bbox {name}={value!r} is not a number in [-{limit}, {limit}]")
+    if miny > maxy:
+        raise ValueError(f"bbox miny={miny!r} is greater than maxy={maxy!r}")
+    return _antimeridian_boxes(minx, miny, maxx, maxy)
+
+
+def radius_boxes(lon: float, lat: float, radius_m: float) -> np.ndarray:
+    """One or two lon/lat boxes that hold every point within ``radius_m`` metres of the centre.
+
+    Raises ``ValueError`` when the centre or the radius is not finite or out of range.
+    """
+    _check_centre(lon, lat, radius_m)
+    dlon, dlat = _search_window(lat, radius_m)
+    south, north = max(lat - dlat, -90.0), min(lat + dlat, 90.0)
+    if dlon >= 180.0:
+        return shapely.box([-180.0], [south], [180.0], [north])
+    return _antimeridian_boxes(_wrap_lon(lon - dlon), south, _wrap_lon(lon + dlon), north)
+
+
+def aeqd_proj(lon: float, lat: float) -> str:
+    """The azimuthal equidistant projection centred on a point (WGS84, metres) as a PROJ
+    string, in which the distance from the centre to any projected point is its geodesic
+    distance. A string, so PostGIS's ``ST_Transform`` can use the very same definition."""
+    return f"+proj=aeqd +lat_0={float(lat)!r} +lon_0={float(lon)!r} +datum=WGS84 +units=m +no_defs"

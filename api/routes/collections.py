@@ -3,14 +3,12 @@
 from datetime import date
 from typing import Annotated
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from api.collections import COLLECTIONS, Collection
+from api.collections import COLLECTIONS, Collection, LayerCache
 from api.dependencies import (
     OutputFormat,
     Page,
@@ -129,12 +127,14 @@ def collection(
 
 
 def _filtered(
-    layer: gpd.GeoDataFrame,
+    layers: LayerCache,
     collection: Collection,
+    on: date | None,
     filters: dict[str, str | None],
     bbox: tuple[float, float, float, float] | None,
 ) -> np.ndarray:
     """Positions of the rows matching every given property filter and intersecting ``bbox``."""
+    layer = layers.get(collection.id, on)
     keep = pd.Series(True, index=layer.index)
     for name, value in filters.items():
         if value is None:
@@ -150,7 +150,7 @@ def _filtered(
             )
         keep &= layer[column] == value
     if bbox is not None:
-        keep &= layer.geometry.intersects(shapely.box(*bbox)).to_numpy()
+        keep &= layers.in_bbox(collection.id, on, bbox)
     return np.flatnonzero(keep.to_numpy())
 
 
@@ -214,13 +214,13 @@ def items(
 ) -> Response:
     """A page of features, filtered by bbox, state and properties, as of ``date``."""
     layers = request.app.state.layers
-    layer = layers.get(collection.id, on)
-    matched = _filtered(layer, collection, {"state": state, "model": model, "status": status}, bbox)
+    filters = {"state": state, "model": model, "status": status}
+    matched = _filtered(layers, collection, on, filters, bbox)
     selected = matched[page.offset : page.offset + page.limit]
     records = layers.records(collection.id, on)
     return render_items(
         [records[i] for i in selected],
-        layer.geometry.to_numpy()[selected],
+        layers.geometries(collection.id, on, selected),
         collection.id_column,
         fmt,
         len(matched),
@@ -248,5 +248,5 @@ def item(
         raise NotFound(f"item_id: {item_id!r} is not in the {collection.id} collection")
     records = layers.records(collection.id, on)
     return features(
-        [records[found[0]]], layer.geometry.to_numpy()[found[:1]], collection.id_column
+        [records[found[0]]], layers.geometries(collection.id, on, found[:1]), collection.id_column
     )[0]

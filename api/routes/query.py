@@ -1,5 +1,5 @@
 """``/query/``: the county at a point, features near a point, counties in a polygon, bulk point →
-county, and a county's neighbours. Every answer comes from the in-memory county index.
+county, and a county's neighbours. Every answer comes from the store's county index: in memory, or PostGIS.
 """
 
 import io
@@ -24,8 +24,9 @@ from api.schemas import (
     RadiusAnswer,
 )
 from api.settings import Settings
-from geo.index import CountyIndex, points_within_radius
+from geo.index import CountyIndex
 from geo.layers import as_records
+from geo.postgis_index import PostgisIndex
 
 router = APIRouter(prefix="/query")
 
@@ -62,7 +63,7 @@ BULK_BODY = {
 }
 
 
-def _index(request: Request) -> CountyIndex:
+def _index(request: Request) -> "CountyIndex | PostgisIndex":
     return request.app.state.layers.index
 
 
@@ -133,7 +134,7 @@ def radius(
         positions, metres = _index(request).query_radius(lon, lat, radius_m)
         found = snapshot.counties.iloc[positions][_SUMMARY_COLUMNS]
     else:
-        positions, metres = points_within_radius(snapshot.facilities.geometry, lon, lat, radius_m)
+        positions, metres = request.app.state.layers.facilities_within(lon, lat, radius_m)
         found = snapshot.facilities.iloc[positions][
             ["facility_id", "name", "city", "state_abbr", "county_fips", "placement_method"]
         ]

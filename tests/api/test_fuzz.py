@@ -17,8 +17,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.factory import create_app
-from api.settings import Settings
-from tests.api.conftest import DATA
+from tests.api.store import app_settings
 
 pytestmark = pytest.mark.slow
 
@@ -26,9 +25,7 @@ EXAMPLES_PER_ENDPOINT = 100
 """Generated requests per endpoint; one without parameters has a single request to make."""
 
 APP = create_app(
-    Settings(
-        _env_file=None,
-        data_dir=DATA,
+    app_settings(
         default_limit=10,
         max_limit=50,
         max_bulk_points=100,

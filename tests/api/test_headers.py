@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from api.factory import create_app
 from api.security import add_security, inline_script_hashes
 from api.settings import Settings
-from tests.api.conftest import DATA
+from tests.api.store import app_settings
 
 START = "enforcemap.start(map_1);"
 PAGE = (
@@ -62,7 +62,7 @@ def pages() -> TestClient:
 @pytest.fixture(scope="module")
 def cors() -> Iterator[TestClient]:
     """The real app with one site allowed to read it cross-origin."""
-    settings = Settings(_env_file=None, data_dir=DATA, cors_origins=[SITE])
+    settings = app_settings(cors_origins=[SITE])
     with TestClient(create_app(settings)) as client:
         yield client
 

@@ -9,13 +9,14 @@ from fastapi.testclient import TestClient
 from api.factory import create_app
 from api.settings import Settings
 from geo.store import SnapshotError
+from tests.api.store import app_settings
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def test_healthz_reports_each_layer_as_of_the_manifest():
     manifest = json.loads((DATA / "manifest.json").read_text())
-    with TestClient(create_app(Settings(_env_file=None, data_dir=DATA))) as client:
+    with TestClient(create_app(app_settings())) as client:
         response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()

@@ -8,16 +8,14 @@ from fastapi.testclient import TestClient
 
 from api.factory import create_app
 from api.settings import Settings
-from tests.api.conftest import DATA
+from tests.api.store import app_settings
 
 MAX_BODY = 2_000
 CHUNK = 100
 
 
 def _tight_settings() -> Settings:
-    return Settings(
-        _env_file=None,
-        data_dir=DATA,
+    return app_settings(
         default_limit=10,
         max_limit=50,
         max_body_bytes=MAX_BODY,

@@ -6,8 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.factory import create_app
-from api.settings import Settings
-from tests.api.conftest import DATA
+from tests.api.store import DATA, app_settings
 
 HARRIS_BOX = {
     "type": "Polygon",
@@ -18,9 +17,7 @@ HARRIS_BOX = {
 @pytest.fixture(scope="module")
 def tight() -> TestClient:
     """The same app with small limits, so each 413 is cheap to reach."""
-    settings = Settings(
-        _env_file=None,
-        data_dir=DATA,
+    settings = app_settings(
         max_body_bytes=2_000,
         max_polygon_vertices=10,
         max_bulk_points=5,

@@ -8,11 +8,14 @@ from libpysal.weights import Queen
 from scipy import stats
 
 from geo.layers import counties_layer, newest_date
+from geo.store import load_snapshot
+from tests.api.store import DATA
 
 
 @pytest.fixture(scope="module")
-def atlas(client) -> pd.DataFrame:
-    snapshot = client.app.state.snapshot
+def atlas() -> pd.DataFrame:
+    """The expected side, from the committed files, whichever store the app reads."""
+    snapshot = load_snapshot(DATA)
     return counties_layer(snapshot, newest_date(snapshot)).set_index("county_fips")
 
 
