@@ -66,6 +66,15 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="serve from PostGIS (default: $ENFORCEMAP_DATABASE_URL)",
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("ENFORCEMAP_WORKERS", "1")),
+        help="processes, each with its own copy of the snapshot (default: $ENFORCEMAP_WORKERS or 1)",
+    )
+    serve.add_argument(
+        "--no-access-log", action="store_true", help="do not log each request (a proxy does)"
+    )
     serve.set_defaults(run=_serve)
 
     postgis = commands.add_parser(
@@ -196,16 +205,22 @@ def _export(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.factory import create_app
     from api.settings import Settings
 
-    overrides = {
-        k: v
-        for k, v in vars(args).items()
-        if k in ("data_dir", "host", "port", "database_url") and v is not None
-    }
-    settings = Settings(**overrides)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    # Worker processes build their app from the environment, so the options go there.
+    for name in ("data_dir", "host", "port", "database_url"):
+        value = getattr(args, name)
+        if value is not None:
+            os.environ[f"ENFORCEMAP_{name.upper()}"] = str(value)
+    settings = Settings()
+    uvicorn.run(
+        "api.factory:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=args.workers,
+        access_log=not args.no_access_log,
+    )
     return 0
 
 
