@@ -11,7 +11,7 @@ from typing import ClassVar
 import folium
 
 from geo.sources.agreements import MODELS
-from maps.elements import AppLayer, MapApp
+from maps.elements import AppLayer, MapApp, script_json
 from maps.geometry import CountyGeometry
 from maps.i18n import NUMBER_LOCALES, Lang, texts
 from maps.indicators import CATEGORY_VALUES, MapIndicator
@@ -35,6 +35,11 @@ class MapView:
     """``maps.frames.map_frame`` for the date shown first."""
     dates: tuple[str, ...]
     """The 287(g) list dates the date control steps through (ISO)."""
+    counties_json: str | None = None
+    """:func:`counties_member` of ``geometry`` as :func:`~maps.elements.script_json`, when the
+    caller keeps it (it is most of a page's bytes and never changes); None: encode it here."""
+    frame_json: str | None = None
+    """``frame`` as :func:`~maps.elements.script_json`, when the caller keeps it."""
 
 
 @dataclass(frozen=True)
@@ -112,11 +117,7 @@ def map_payload(view: MapView, links: MapLinks | None, embed: bool) -> dict:
                 for column in category_fields
             },
         },
-        "counties": {
-            "topology": view.geometry.topology,
-            "names": list(view.geometry.names),
-            "states": view.geometry.state_of_prefix,
-        },
+        "counties": counties_member(view.geometry),
         "scope": {
             "state": view.scope.state,
             "bounds": list(view.geometry.bounds),
@@ -129,3 +130,28 @@ def map_payload(view: MapView, links: MapLinks | None, embed: bool) -> dict:
         "profileUrl": links.profile if links else None,
         "embed": embed,
     }
+
+
+def counties_member(geometry: CountyGeometry) -> dict:
+    """The payload's ``counties``: the scope's TopoJSON, county names and states by prefix."""
+    return {
+        "topology": geometry.topology,
+        "names": list(geometry.names),
+        "states": geometry.state_of_prefix,
+    }
+
+
+def map_payload_json(view: MapView, links: MapLinks | None, embed: bool) -> str:
+    """``script_json(map_payload(view, links, embed))``, byte for byte, with the view's encoded
+    ``counties`` and ``frame`` spliced in rather than encoded again.
+
+    The county geometry is about 70 % of a national page and the same for every page of its
+    scope; encoding it (and the frame) once per scope and date, not once per page, makes a page
+    of a new language, kind or date cost its small members only.
+    """
+    encoded = {"counties": view.counties_json, "frame": view.frame_json}
+    members = (
+        f"{script_json(name)}:{encoded.get(name) or script_json(value)}"
+        for name, value in map_payload(view, links, embed).items()
+    )
+    return "{" + ",".join(members) + "}"

@@ -16,8 +16,8 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from maps.assets import asset_tags, asset_url
-from maps.choropleth import MapLinks, MapView, choropleth, map_payload
-from maps.elements import JsonPayload
+from maps.choropleth import MapLinks, MapView, choropleth, map_payload_json
+from maps.elements import PAYLOAD_ID, RawHtml
 from maps.i18n import LANGS, Lang, texts
 from maps.indicators import MAP_INDICATORS
 from maps.urls import FULL, PROFILE_PREFIX, frame_path, landing_path, map_path, snippet_path
@@ -100,7 +100,11 @@ def render_map_page(view: MapView, kind: Kind, site: Site | None) -> str:
             )
     figure = PageFigure("page.html", context)
     figure.add_child(choropleth(view.lang))
-    figure.html.add_child(JsonPayload(map_payload(view, links, embed=kind == "embed")))
+    # What ``JsonPayload`` writes, from parts the view may have encoded already.
+    payload = map_payload_json(view, links, embed=kind == "embed")
+    figure.html.add_child(
+        RawHtml(f'<script type="application/json" id="{PAYLOAD_ID}">{payload}</script>')
+    )
     return figure.render()
 
 

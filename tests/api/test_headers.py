@@ -1,17 +1,18 @@
 """Security headers on every answer, framing only for embeds, and CORS for GET only."""
 
 import base64
+import gzip
 import hashlib
 from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from api.factory import create_app
-from api.security import add_security, inline_script_hashes
+from api.security import add_security, declare_inline_scripts, inline_script_hashes
 from api.settings import Settings
 from tests.api.store import app_settings
 
@@ -21,6 +22,8 @@ PAGE = (
     '<script type="application/json" id="data">{"a": 1}</script>'
     f"<script>{START}</script></body></html>"
 )
+LONG_PAGE = PAGE.replace("<body>", "<body>" + "<p>County</p>" * 200)
+"""A page long enough to be compressed."""
 NEWSROOM = "https://news.example.org"
 SITE = "https://atlas.example.org"
 
@@ -50,6 +53,20 @@ def _pages(**settings: object) -> TestClient:
     @app.get("/embed/streamed")
     def streamed() -> StreamingResponse:
         return StreamingResponse(iter([PAGE[:70], PAGE[70:]]), media_type="text/html")
+
+    @app.get("/maps/long", response_class=HTMLResponse)
+    def long_page() -> str:
+        return LONG_PAGE
+
+    @app.get("/maps/ready")
+    def ready_made(request: Request) -> Response:
+        """A page kept compressed, whose route knows its inline scripts."""
+        declare_inline_scripts(request.scope, inline_script_hashes(LONG_PAGE.encode()))
+        return Response(
+            gzip.compress(LONG_PAGE.encode()),
+            media_type="text/html",
+            headers={"Content-Encoding": "gzip"},
+        )
 
     return TestClient(app)
 
@@ -134,6 +151,36 @@ def test_streamed_page_is_hashed_whole_and_sent_unchanged(pages):
     response = pages.get("/embed/streamed")
     assert response.text == PAGE
     assert _directives(response)["script-src"] == ["'self'", _sha256(START)]
+
+
+def test_page_is_compressed_after_its_scripts_are_hashed(pages):
+    response = pages.get("/maps/long", headers={"accept-encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert int(response.headers["content-length"]) < len(LONG_PAGE) / 4
+    assert response.text == LONG_PAGE
+    assert _directives(response)["script-src"] == ["'self'", _sha256(START)]
+
+
+def test_page_whose_route_declares_its_scripts_passes_as_it_is(pages):
+    response = pages.get("/maps/ready", headers={"accept-encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.text == LONG_PAGE
+    assert _directives(response)["script-src"] == ["'self'", _sha256(START)]
+    assert _directives(response)["frame-ancestors"] == ["'none'"]
+    assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_json_is_compressed_for_clients_that_take_it(client):
+    response = client.get("/collections/counties/items?state=TX&limit=20")
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert response.headers["content-security-policy"] == (
+        "default-src 'none'; frame-ancestors 'none'"
+    )
+    plain = client.get(
+        "/collections/counties/items?state=TX&limit=20", headers={"accept-encoding": "identity"}
+    )
+    assert "content-encoding" not in plain.headers and plain.json() == response.json()
 
 
 def test_interactive_docs_may_load_swagger_ui_and_nothing_else_from_outside(client):

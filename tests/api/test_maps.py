@@ -1,10 +1,16 @@
 """Map routes: ``/`` for browsers, ``/maps``, ``/embed``, ``/embed/snippet``, ``/oembed``."""
 
 import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from api.routes.maps import Bodies, Body
+from api.security import inline_script_hashes
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
@@ -140,3 +146,105 @@ def test_every_asset_a_page_names_is_served_with_its_licence(client):
         assert client.get(asset).status_code == 200, asset
     for licence in ("vendor/leaflet-1.9.4/LICENSE", "vendor/topojson-client-3.1.0/LICENSE"):
         assert client.get(f"/static/{licence}").status_code == 200
+
+
+def test_page_is_sent_compressed_tagged_and_cacheable(client):
+    url = "/maps/detention?state=RI&lang=en"
+    packed = client.get(url, headers={"accept-encoding": "gzip"})
+    plain = client.get(url, headers={"accept-encoding": "identity"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert packed.text == plain.text  # httpx decompressed it
+    assert packed.headers["etag"] == plain.headers["etag"]
+    assert packed.headers["etag"].startswith('W/"')
+    assert packed.headers["cache-control"] == "public, max-age=300"
+    assert packed.headers["vary"] == "Accept-Language, Accept-Encoding"
+    assert int(packed.headers["content-length"]) < len(plain.content) / 2
+
+
+def test_kept_page_admits_exactly_its_inline_scripts(client):
+    url = "/embed/agreements?state=VT"
+    first, kept = client.get(url), client.get(url)
+    assert kept.text == first.text
+    for response in (first, kept):
+        policy = response.headers["content-security-policy"]
+        script_src = next(p for p in policy.split("; ") if p.startswith("script-src"))
+        hashes = [f"'sha256-{h}'" for h in inline_script_hashes(response.content)]
+        assert hashes and script_src.split()[1:] == ["'self'", *hashes]
+        assert "frame-ancestors *" in policy
+
+
+@pytest.mark.parametrize(
+    "url", ["/maps/policy?state=DE", "/maps/agreements/frame?state=DE&date=2019-01-01"]
+)
+def test_if_none_match_with_the_tag_answers_304(client, url):
+    etag = client.get(url).headers["etag"]
+    again = client.get(url, headers={"if-none-match": f'"x", {etag.removeprefix("W/")}'})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == etag
+    assert client.get(url, headers={"if-none-match": '"other"'}).status_code == 200
+
+
+def test_landing_page_varies_by_accept(client):
+    response = client.get("/", headers={"accept": BROWSER})
+    assert response.headers["vary"] == "Accept-Language, Accept, Accept-Encoding"
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "gzip"),
+    [
+        ("gzip", True),
+        ("br;q=1.0, gzip;q=0.5", True),
+        ("*", True),
+        ("gzip;q=0", False),
+        ("identity", False),
+        ("", False),
+        ("deflate, *;q=0", False),
+    ],
+)
+def test_gzip_only_when_the_client_takes_it(client, accept_encoding, gzip):
+    response = client.get(
+        "/maps/agreements/frame?state=DE", headers={"accept-encoding": accept_encoding}
+    )
+    assert (response.headers.get("content-encoding") == "gzip") is gzip
+    assert response.json()["fields"][0]["column"] == "agreements_active"
+
+
+def test_a_body_asked_by_many_at_once_is_made_once():
+    bodies = Bodies(max_bytes=10**6)
+    made = []
+    started = threading.Event()
+
+    def make() -> Body:
+        made.append(1)
+        started.wait(5)
+        return Body.of("{}", html=False)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = [pool.submit(bodies.get, "key", make) for _ in range(8)]
+        time.sleep(0.1)
+        started.set()
+        assert len({id(answer.result()) for answer in answers}) == 1
+    assert made == [1] and bodies.kept("key") is not None
+
+
+def test_kept_bodies_stay_within_their_bytes_least_recently_used_out():
+    one = Body.of("x" * 1000, html=False)
+    bodies = Bodies(max_bytes=2 * one.size)
+    for key in ("a", "b"):
+        bodies.get(key, lambda: one)
+    bodies.kept("a")
+    bodies.get("c", lambda: one)
+    assert [bodies.kept(key) is not None for key in "abc"] == [True, False, True]
+
+
+def test_a_failed_make_is_not_kept_and_is_tried_again():
+    bodies = Bodies(max_bytes=10**6)
+
+    def fail() -> Body:
+        raise ValueError("no")
+
+    with pytest.raises(ValueError, match="no"):
+        bodies.get("key", fail)
+    assert bodies.kept("key") is None
+    assert bodies.get("key", lambda: Body.of("ok", html=False)).plain == b"ok"

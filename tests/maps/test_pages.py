@@ -1,10 +1,13 @@
 """Map pages: language, chrome by kind, assets, escaping of data, reproducible bytes."""
 
+import dataclasses
 import re
 from datetime import date
 
 import pytest
 
+from maps.choropleth import MapLinks, map_payload, map_payload_json
+from maps.elements import JsonPayload, script_json
 from maps.indicators import MAP_INDICATORS
 from maps.pages import Site, render_map_page
 from tests.maps.conftest import INJECTED
@@ -66,3 +69,31 @@ def test_markup_in_names_reaches_the_page_only_as_escaped_data(poisoned_maps, si
 def test_building_a_page_twice_gives_the_same_bytes(maps, site):
     view = maps.view(MAP_INDICATORS["policy"], "RI", None, "en")
     assert render_map_page(view, "page", site) == render_map_page(view, "page", site)
+
+
+def test_payload_spliced_from_kept_encodings_is_the_payload_encoded_whole(maps):
+    view = maps.view(AGREEMENTS, "DE", date(2019, 3, 1), "es")
+    assert view.counties_json is not None and view.frame_json is not None
+    links = MapLinks(frame="/maps/agreements/frame?state=DE", profile="/counties/")
+    for embed in (False, True):
+        whole = script_json(map_payload(view, links, embed))
+        assert map_payload_json(view, links, embed) == whole
+        bare = dataclasses.replace(view, counties_json=None, frame_json=None)
+        assert map_payload_json(bare, links, embed) == whole
+    assert JsonPayload(map_payload(view, None, False)).render() in render_map_page(
+        view, "standalone", None
+    )
+
+
+def test_page_from_kept_encodings_is_the_page_made_afresh(maps, site):
+    view = maps.view(MAP_INDICATORS["detention"], "RI", None, "en")
+    bare = dataclasses.replace(view, counties_json=None, frame_json=None)
+    assert render_map_page(view, "embed", site) == render_map_page(bare, "embed", site)
+
+
+def test_frames_are_kept_per_indicator_state_and_date(maps):
+    policy = MAP_INDICATORS["policy"]
+    first = maps.frame(policy, "RI", None)
+    assert maps.frame(policy, "RI", maps.newest) is first  # None is the newest date
+    assert maps.frame(AGREEMENTS, "RI", None) is not first
+    assert maps.frame_json(policy, "RI", None) == script_json(first)
