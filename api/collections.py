@@ -2,7 +2,8 @@
 
 A collection names its id column, the properties it can be filtered on, and how to build its
 layer for a date. Layers are built on first use and kept, so repeated requests for the same
-date cost a dictionary look-up. Spatial questions go to the store's index: the in-memory
+date cost a dictionary look-up; so are their rows encoded as JSON and their geometries as
+GeoJSON, so that a page of items is spliced from text rather than converted and encoded again. Spatial questions go to the store's index: the in-memory
 `geo.index.CountyIndex` on the embedded snapshot, or `geo.postgis_index.PostgisIndex`, which
 asks PostGIS and keeps the county polygons there.
 """
@@ -11,15 +12,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, TypeVar
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
+from api.formats import encode_json
+from api.kept import Kept
 from geo.index import CountyIndex, bbox_boxes, points_within_radius
 from geo.layers import LAYERS, as_records
+from geo.profile import CountyProfiles
 from geo.sources.agreements import MODELS
 from geo.sources.agreements import STATUSES as AGREEMENT_STATUSES
 from geo.sources.policies import DIRECTIONS as POLICY_DIRECTIONS
@@ -33,8 +37,7 @@ if TYPE_CHECKING:
     from geo.postgis_index import PostgisIndex
 
 LAYER_CACHE_SIZE = 64
-ANSWER_CACHE_SIZE = 512
-T = TypeVar("T")
+"""Layers (and each of their encodings) kept, by collection and date."""
 
 
 @dataclass(frozen=True)
@@ -107,27 +110,73 @@ class LayerCache:
     def __init__(self, snapshot: Snapshot, database: "PostgisIndex | None" = None) -> None:
         self.snapshot = snapshot
         self.database = database
-        self.get = lru_cache(maxsize=LAYER_CACHE_SIZE)(self._build)
-        self.records = lru_cache(maxsize=LAYER_CACHE_SIZE)(self._records)
-        self._answers: dict[tuple, object] = {}
+        self._layers: Kept[gpd.GeoDataFrame] = Kept(LAYER_CACHE_SIZE)
+        self._records: Kept[list[dict]] = Kept(LAYER_CACHE_SIZE)
+        self._records_json: Kept[list[str]] = Kept(LAYER_CACHE_SIZE)
+        self._geometry_json: Kept[list[str | None]] = Kept(LAYER_CACHE_SIZE)
         if database is None:
             builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="county-index")
             self._index = builder.submit(CountyIndex, snapshot.counties)
             builder.shutdown(wait=False)
 
-    def memo(self, key: tuple, build: Callable[[], T]) -> T:
-        """``build()`` once per ``key``: answers depend only on the snapshot, which never
-        changes while the app runs (profiles, rendered map pages). Bounded, oldest out first."""
-        if key not in self._answers:
-            if len(self._answers) >= ANSWER_CACHE_SIZE:
-                self._answers.pop(next(iter(self._answers)))
-            self._answers[key] = build()
-        return self._answers[key]
+    def get(self, collection_id: str, on: date | None) -> gpd.GeoDataFrame:
+        """The collection's layer as of ``on`` (None: the newest data)."""
+        return self._layers.get(
+            (collection_id, on), lambda: COLLECTIONS[collection_id].build(self.snapshot, on)
+        )
+
+    def records(self, collection_id: str, on: date | None) -> list[dict]:
+        """The layer's rows as JSON-ready dicts, converted once: requests only pick from them."""
+        return self._records.get(
+            (collection_id, on), lambda: as_records(self.get(collection_id, on))
+        )
+
+    def kept_records(self, collection_id: str, on: date | None) -> list[dict] | None:
+        """:meth:`records` if they are made already (cheap: for the event loop), else None."""
+        return self._records.kept((collection_id, on))
+
+    def records_json(self, collection_id: str, on: date | None) -> list[str]:
+        """:meth:`records`, each encoded as a JSON object."""
+        return self._records_json.get(
+            (collection_id, on),
+            lambda: [encode_json(record) for record in self.records(collection_id, on)],
+        )
+
+    def geometry_json(
+        self, collection_id: str, on: date | None, positions: np.ndarray
+    ) -> list[str | None]:
+        """The GeoJSON geometries of the layer's rows at ``positions`` (None: no geometry).
+
+        In memory every row is encoded once per layer; PostGIS keeps the county polygons, so
+        those are fetched and encoded for the rows asked only.
+        """
+        if collection_id == "counties" and self.database is not None:
+            return list(shapely.to_geojson(self.geometries(collection_id, on, positions)))
+        every = self._geometry_json.get(
+            (collection_id, on),
+            lambda: list(shapely.to_geojson(self.geometries(collection_id, on, slice(None)))),
+        )
+        return [every[i] for i in positions]
+
+    @cached_property
+    def served(self) -> dict[str, frozenset[str]]:
+        """The codes a parameter may name: states, Census regions and county FIPS."""
+        states = self.snapshot.states
+        return {
+            "state": frozenset(states["state_abbr"]),
+            "census_region": frozenset(states["census_region"].dropna()),
+            "fips": frozenset(self.snapshot.counties["county_fips"]),
+        }
 
     @property
     def index(self) -> "CountyIndex | PostgisIndex":
         """The county index (waits for the background build the first time)."""
         return self.database or self._index.result()
+
+    @property
+    def index_in_memory(self) -> bool:
+        """Whether the index is built and in this process, so asking it never blocks."""
+        return self.database is None and self._index.done()
 
     @cached_property
     def counties(self) -> gpd.GeoDataFrame:
@@ -135,6 +184,11 @@ class LayerCache:
         if self.database is None:
             return self.snapshot.counties
         return self.database.counties(self.snapshot.counties)
+
+    @cached_property
+    def profiles(self) -> CountyProfiles:
+        """Every county's profile, ready to be looked up (built on first use)."""
+        return CountyProfiles(self.snapshot)
 
     @cached_property
     def weights(self) -> "W":
@@ -169,10 +223,3 @@ class LayerCache:
         if collection_id == "counties" and self.database is not None:
             return shapely.orient_polygons(self.database.polygons(positions), exterior_cw=False)
         return self.get(collection_id, on).geometry.to_numpy()[positions]
-
-    def _records(self, collection_id: str, on: date | None) -> list[dict]:
-        """The layer's rows as JSON-ready dicts, converted once: requests only pick from them."""
-        return as_records(self.get(collection_id, on))
-
-    def _build(self, collection_id: str, on: date | None) -> gpd.GeoDataFrame:
-        return COLLECTIONS[collection_id].build(self.snapshot, on)

@@ -1,20 +1,25 @@
 """One dependency per query parameter: read it, describe it for OpenAPI, validate it.
 
 Each returns a parsed value (or None when absent) and raises :class:`InvalidParameter` naming the
-parameter and quoting what was wrong, so every route validates the same way.
+parameter and quoting what was wrong, so every route validates the same way. Routes take them
+through the ``Annotated`` aliases at the end, which run them on the event loop: each is a cheap
+check, and a hand-off to a worker thread would cost more than the check and wait for the
+interpreter lock behind whatever the workers compute. The plain functions stay callable (the
+oEmbed route parses a map URL's parameters with them).
 """
 
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, ParamSpec, TypeVar
 
 import pandas as pd
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request
 
 from api.errors import InvalidParameter
 from api.settings import Settings
-from geo.store import Snapshot
 
 
 class OutputFormat(StrEnum):
@@ -30,11 +35,6 @@ MEDIA_TYPES = {
     OutputFormat.json: "application/json",
     OutputFormat.csv: "text/csv",
 }
-
-
-def snapshot_dep(request: Request) -> Snapshot:
-    """The snapshot loaded at start-up."""
-    return request.app.state.snapshot
 
 
 def settings_dep(request: Request) -> Settings:
@@ -102,8 +102,7 @@ def state_query(
     if state is None:
         return None
     code = state.strip().upper()
-    served = set(request.app.state.snapshot.states["state_abbr"])
-    if code not in served:
+    if code not in request.app.state.layers.served["state"]:
         raise InvalidParameter(f"state: {state!r} is not a served state (50 states, DC, PR)")
     return code
 
@@ -180,14 +179,9 @@ def region_query(
     ] = "us",
 ) -> Region:
     """Parse ``region`` and check every state, Census region or FIPS it names exists."""
-    snapshot: Snapshot = request.app.state.snapshot
     kind, _, rest = region.partition(":")
     values = tuple(v.strip() for v in rest.split(",") if v.strip())
-    known = {
-        "state": set(snapshot.states["state_abbr"]),
-        "census_region": set(snapshot.states["census_region"].dropna()),
-        "fips": set(snapshot.counties["county_fips"]),
-    }
+    known = request.app.state.layers.served
     if kind == "us" and not rest:
         return Region("us", ())
     if kind not in known:
@@ -200,3 +194,27 @@ def region_query(
     if unknown:
         raise InvalidParameter(f"region: unknown {kind} {', '.join(unknown)} in {region!r}")
     return Region(kind, values)
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def on_event_loop(dependency: Callable[P, T]) -> Callable[P, Awaitable[T]]:
+    """``dependency`` as a coroutine function with the same parameters, so that FastAPI runs it
+    on the event loop instead of a worker thread."""
+
+    @functools.wraps(dependency)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        return dependency(*args, **kwargs)
+
+    return run
+
+
+SettingsDep = Annotated[Settings, Depends(on_event_loop(settings_dep))]
+BBox = Annotated[tuple[float, float, float, float] | None, Depends(on_event_loop(bbox_query))]
+OnDate = Annotated[date | None, Depends(on_event_loop(date_query))]
+State = Annotated[str | None, Depends(on_event_loop(state_query))]
+PageOf = Annotated[Page, Depends(on_event_loop(page_query))]
+Format = Annotated[OutputFormat, Depends(on_event_loop(output_format))]
+RegionOf = Annotated[Region, Depends(on_event_loop(region_query))]

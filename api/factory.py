@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager, contextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from api.answers import kept_answers
 from api.collections import LayerCache
 from api.errors import add_exception_handlers
 from api.routes import changes, collections, counties, health, maps, query, stats
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with open_store(settings) as (snapshot, database):
             app.state.snapshot = snapshot
             app.state.layers = LayerCache(snapshot, database)
+            app.state.answers = kept_answers()
             yield
 
     app = FastAPI(

@@ -1,50 +1,53 @@
-"""Render a page of features as GeoJSON (RFC 7946), plain JSON or CSV."""
+"""Write a page of features as GeoJSON (RFC 7946), plain JSON or CSV.
+
+Rows and geometries arrive encoded already (the layer cache encodes each once), so a page is
+spliced from their text: the answer is the same JSON as encoding the page whole.
+"""
 
 import csv
 import io
 import json
 
-import numpy as np
-import shapely
-from fastapi.responses import JSONResponse, Response
-
-from api.dependencies import MEDIA_TYPES, OutputFormat
+from api.dependencies import OutputFormat
 
 
-def features(records: list[dict], geometries: np.ndarray, id_column: str) -> list[dict]:
-    """GeoJSON features with the id column as the feature id; missing geometry is ``null``."""
-    return [
-        {
-            "type": "Feature",
-            "id": record[id_column],
-            "geometry": None if geometry is None else json.loads(geometry),
-            "properties": record,
-        }
-        for record, geometry in zip(records, shapely.to_geojson(geometries), strict=True)
-    ]
+def encode_json(value: object) -> str:
+    """Compact JSON as the API writes it: UTF-8 text, and no NaN (a value that is not JSON
+    fails loudly instead of reaching a client as invalid JSON)."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-def render_items(
-    records: list[dict],
-    geometries: np.ndarray,
-    id_column: str,
+def feature_json(feature_id: object, geometry: str | None, properties: str) -> str:
+    """One GeoJSON Feature from its encoded geometry (None: ``null``) and properties."""
+    return (
+        f'{{"type":"Feature","id":{encode_json(feature_id)},'
+        f'"geometry":{geometry or "null"},"properties":{properties}}}'
+    )
+
+
+def items_text(
     fmt: OutputFormat,
+    records: list[dict],
+    records_json: list[str],
+    geometries: list[str | None],
+    id_column: str,
     number_matched: int,
     links: list[dict],
-) -> Response:
-    """One response for a page of items (records and their geometries) in the negotiated format."""
+) -> str:
+    """A page of items (its rows, as dicts and encoded, and their geometries) in ``fmt``."""
     if fmt is OutputFormat.csv:
-        return Response(to_csv(records), media_type=MEDIA_TYPES[fmt])
-    body: dict = {"numberMatched": number_matched, "numberReturned": len(records), "links": links}
+        return to_csv(records)
+    tail = (
+        f'"numberMatched":{number_matched},"numberReturned":{len(records)},'
+        f'"links":{encode_json(links)}}}'
+    )
     if fmt is OutputFormat.geojson:
-        body = {
-            "type": "FeatureCollection",
-            "features": features(records, geometries, id_column),
-            **body,
-        }
-    else:
-        body = {"items": records, **body}
-    return JSONResponse(body, media_type=MEDIA_TYPES[fmt])
+        features = ",".join(
+            feature_json(record[id_column], geometry, properties)
+            for record, geometry, properties in zip(records, geometries, records_json, strict=True)
+        )
+        return f'{{"type":"FeatureCollection","features":[{features}],{tail}'
+    return f'{{"items":[{",".join(records_json)}],{tail}'
 
 
 def to_csv(records: list[dict]) -> str:

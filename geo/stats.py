@@ -4,6 +4,7 @@ Every result is a frozen dataclass whose ``excluded`` lists each county left out
 missing value, no neighbours), so a caller never has to guess what the figure rests on.
 """
 
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,9 @@ if TYPE_CHECKING:
     from libpysal.weights import W
 
 PERMUTATIONS = 999
+_GLOBAL_GENERATOR = threading.Lock()
+"""Held from seeding numpy's global generator to the last draw from it, so that two threads
+computing Moran's I at once still draw each its own seeded sequence."""
 CONFIDENCE = 0.95
 METHODS = ("pearson", "spearman")
 
@@ -206,8 +210,9 @@ def morans_i(
     y = known.iloc[:, 0].to_numpy(float)
     if np.ptp(y) == 0:
         raise ValueError(f"{known.columns[0]} has the same value in every county: I is undefined")
-    np.random.seed(seed)  # esda's global Moran draws from numpy's global generator
-    moran = Moran(y, subset, permutations=permutations)
+    with _GLOBAL_GENERATOR:  # esda's global Moran draws from numpy's global generator
+        np.random.seed(seed)
+        moran = Moran(y, subset, permutations=permutations)
     local = Moran_Local(y, subset, permutations=permutations, seed=seed)
     labels = np.array(["ns", "HH", "LH", "LL", "HL"], dtype=object)
     significant = local.p_sim < (1 - CONFIDENCE)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.dependencies import state_query
+from api.dependencies import State
 from api.errors import InvalidParameter
 from api.schemas import ERRORS
 from geo.changes import ChangeList, changes_since
@@ -137,7 +137,7 @@ def changes_format(
 def changes(
     request: Request,
     since: Annotated[date | None, Depends(since_query)],
-    state: Annotated[str | None, Depends(state_query)],
+    state: State,
     fmt: Annotated[ChangesFormat, Depends(changes_format)],
 ) -> Response:
     """287(g) agreements added, ended and re-signed on ICE's lists after ``since`` (with state

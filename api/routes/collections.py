@@ -8,18 +8,21 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
+from api.answers import Body, answer
 from api.collections import COLLECTIONS, Collection, LayerCache
 from api.dependencies import (
+    MEDIA_TYPES,
+    BBox,
+    Format,
+    OnDate,
     OutputFormat,
     Page,
-    bbox_query,
-    date_query,
-    output_format,
-    page_query,
-    state_query,
+    PageOf,
+    State,
+    on_event_loop,
 )
 from api.errors import InvalidParameter, NotFound
-from api.formats import features, render_items
+from api.formats import feature_json, items_text
 from api.routes.maps import landing_page, prefers_html
 from api.schemas import (
     ERRORS,
@@ -54,6 +57,9 @@ def collection_param(
     return COLLECTIONS[collection_id]
 
 
+CollectionOf = Annotated[Collection, Depends(on_event_loop(collection_param))]
+
+
 def _describe(request: Request, collection: Collection) -> dict:
     base = str(request.url_for("collection", collection_id=collection.id))
     return {
@@ -79,11 +85,11 @@ def _describe(request: Request, collection: Collection) -> dict:
     response_model=Landing,
     responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
 )
-def landing(request: Request) -> dict | Response:
+async def landing(request: Request) -> dict | Response:
     """What this service is, and links to its parts; a browser (``Accept: text/html`` or
     ``?f=html``) gets the national map page instead, ``?f=json`` always this JSON."""
     if prefers_html(request):
-        return landing_page(request)
+        return await landing_page(request)
     return {
         "title": "enforcemap",
         "description": "US immigration enforcement, county by county: 287(g) agreements over "
@@ -119,9 +125,7 @@ def collections(request: Request) -> dict:
     response_model=CollectionInfo,
     responses=ERRORS,
 )
-def collection(
-    request: Request, collection: Annotated[Collection, Depends(collection_param)]
-) -> dict:
+def collection(request: Request, collection: CollectionOf) -> dict:
     """A collection's description and links."""
     return _describe(request, collection)
 
@@ -191,14 +195,14 @@ def _page_links(request: Request, page: Page, matched: int) -> list[dict]:
         **ERRORS,
     },
 )
-def items(
+async def items(
     request: Request,
-    collection: Annotated[Collection, Depends(collection_param)],
-    page: Annotated[Page, Depends(page_query)],
-    bbox: Annotated[tuple[float, float, float, float] | None, Depends(bbox_query)],
-    on: Annotated[date | None, Depends(date_query)],
-    state: Annotated[str | None, Depends(state_query)],
-    fmt: Annotated[OutputFormat, Depends(output_format)],
+    collection: CollectionOf,
+    page: PageOf,
+    bbox: BBox,
+    on: OnDate,
+    state: State,
+    fmt: Format,
     model: Annotated[
         str | None,
         Query(description=f"agencies: 287(g) support model, one of {', '.join(MODELS)}"),
@@ -213,19 +217,29 @@ def items(
     ] = None,
 ) -> Response:
     """A page of features, filtered by bbox, state and properties, as of ``date``."""
-    layers = request.app.state.layers
-    filters = {"state": state, "model": model, "status": status}
-    matched = _filtered(layers, collection, on, filters, bbox)
-    selected = matched[page.offset : page.offset + page.limit]
-    records = layers.records(collection.id, on)
-    return render_items(
-        [records[i] for i in selected],
-        layers.geometries(collection.id, on, selected),
-        collection.id_column,
-        fmt,
-        len(matched),
-        _page_links(request, page, len(matched)),
-    )
+
+    def make() -> Body:
+        layers = request.app.state.layers
+        filters = {"state": state, "model": model, "status": status}
+        matched = _filtered(layers, collection, on, filters, bbox)
+        selected = matched[page.offset : page.offset + page.limit]
+        records, encoded = layers.records(collection.id, on), layers.records_json(collection.id, on)
+        text = items_text(
+            fmt,
+            [records[i] for i in selected],
+            [encoded[i] for i in selected],
+            layers.geometry_json(collection.id, on, selected)
+            if fmt is OutputFormat.geojson
+            else [],
+            collection.id_column,
+            len(matched),
+            _page_links(request, page, len(matched)),
+        )
+        return Body.of(text, html=False)
+
+    # Without ``f``, the format follows ``Accept``: the URL and the format name the answer.
+    key = ("items", str(request.url), fmt)
+    return await answer(request, key, make, MEDIA_TYPES[fmt], {"Vary": "Accept"})
 
 
 @router.get(
@@ -236,17 +250,19 @@ def items(
 )
 def item(
     request: Request,
-    collection: Annotated[Collection, Depends(collection_param)],
+    collection: CollectionOf,
     item_id: Annotated[str, Path(description="feature id (county: 5-digit FIPS)")],
-    on: Annotated[date | None, Depends(date_query)],
-) -> dict:
+    on: OnDate,
+) -> Response:
     """One feature by id, as GeoJSON."""
     layers = request.app.state.layers
     layer = layers.get(collection.id, on)
-    found = np.flatnonzero((layer[collection.id_column] == item_id).to_numpy())
+    found = np.flatnonzero((layer[collection.id_column] == item_id).to_numpy())[:1]
     if not len(found):
         raise NotFound(f"item_id: {item_id!r} is not in the {collection.id} collection")
-    records = layers.records(collection.id, on)
-    return features(
-        [records[found[0]]], layers.geometries(collection.id, on, found[:1]), collection.id_column
-    )[0]
+    text = feature_json(
+        item_id,
+        layers.geometry_json(collection.id, on, found)[0],
+        layers.records_json(collection.id, on)[found[0]],
+    )
+    return Response(text, media_type="application/json")

@@ -8,7 +8,7 @@ router = APIRouter()
 
 
 @router.get("/healthz", response_model=Health)
-def healthz(request: Request) -> dict:
+async def healthz(request: Request) -> dict:
     """Liveness plus each layer's as-of date and row count from the loaded snapshot."""
     snapshot = request.app.state.snapshot
     layers = snapshot.manifest.get("layers", {})

@@ -4,34 +4,24 @@ Pages are HTML built by ``maps``; every bad parameter still answers the API's JS
 map views of the snapshot (county geometry per scope, list dates) are made on the first map
 request and kept on ``app.state``; the dated layers come from the app's layer cache.
 
-A page or frame depends only on its URL, its language and the snapshot, which does not change
-while the app runs, so each is made once and kept ready to send (:class:`Bodies`): encoded,
-gzip-compressed, with its entity tag and its inline scripts' hashes. A kept answer is sent from
-the event loop without a worker thread; a new one is made on a worker thread, once however
-many requests ask for it at the same time. Answers say how long a cache may keep them and
-answer ``If-None-Match`` with 304.
+A page or frame depends only on its URL, its language and the snapshot, so each is made once
+and kept ready to send (:mod:`api.answers`), with its inline scripts' hashes for the headers.
 """
 
-import functools
-import gzip
-import hashlib
 import threading
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
-from concurrent.futures import Future
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Hashable
+from dataclasses import replace
 from datetime import date
-from typing import Annotated, Literal, ParamSpec, TypeVar
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
-from api.dependencies import date_query, state_query
+from api.answers import HTML, JSON, Body, answer
+from api.dependencies import OnDate, State, date_query, on_event_loop, state_query
 from api.errors import InvalidParameter, NotFound
 from api.schemas import ERRORS
-from api.security import declare_inline_scripts, inline_script_hashes
 from maps.embed import ForeignUrl, MalformedUrl, frame_size, iframe_html, oembed, parse_map_url
 from maps.i18n import Lang, UnknownLanguage, pick_language
 from maps.indicators import MAP_INDICATORS, MapIndicator
@@ -42,16 +32,6 @@ from maps.views import SnapshotMaps
 router = APIRouter()
 
 _MAPS_LOCK = threading.Lock()
-P = ParamSpec("P")
-T = TypeVar("T")
-BODY_CACHE_BYTES = 192 * 1024 * 1024
-"""Kept pages and frames, plain and compressed: a national page is 1.2 MB, a state's 0.1 MB."""
-BODY_GZIP_LEVEL = 6
-"""A kept body is compressed once: a national page to 0.26 MB in 45 ms (level 9: 0.256 MB in
-190 ms)."""
-CACHE_CONTROL = "public, max-age=300"
-"""A page without ``date`` shows the newest data, which a snapshot update changes: caches keep
-pages five minutes, then revalidate with the entity tag."""
 
 
 HTML_PAGE = {
@@ -85,119 +65,6 @@ class OEmbed(BaseModel):
     html: str = Field(description="the iframe to insert")
     width: int
     height: int
-
-
-@dataclass(frozen=True)
-class Body:
-    """An answer's body ready to send: plain and gzip, its entity tag, its scripts' hashes."""
-
-    plain: bytes
-    compressed: bytes
-    etag: str
-    """Weak: the plain and the gzip body are the same answer (RFC 9110, 8.8.1)."""
-    script_hashes: tuple[str, ...]
-    """:func:`api.security.inline_script_hashes` of an HTML page (empty otherwise)."""
-
-    @classmethod
-    def of(cls, text: str, html: bool) -> "Body":
-        """Encode, compress, tag and, for a page, hash ``text``."""
-        plain = text.encode()
-        return cls(
-            plain=plain,
-            compressed=gzip.compress(plain, BODY_GZIP_LEVEL, mtime=0),
-            etag=f'W/"{hashlib.sha256(plain).hexdigest()[:32]}"',
-            script_hashes=tuple(inline_script_hashes(plain)) if html else (),
-        )
-
-    @property
-    def size(self) -> int:
-        """Bytes held."""
-        return len(self.plain) + len(self.compressed)
-
-
-class Bodies:
-    """Bodies by key, least recently used out first past ``max_bytes``; each made once.
-
-    Safe from any thread. A request that finds its body being made waits for it instead of
-    making it again, so a burst on a new map costs one render.
-    """
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._bodies: OrderedDict[Hashable, Body] = OrderedDict()
-        self._making: dict[Hashable, Future[Body]] = {}
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._bodies)
-
-    def kept(self, key: Hashable) -> Body | None:
-        """The body of ``key`` if it is kept (cheap: for the event loop)."""
-        with self._lock:
-            body = self._bodies.get(key)
-            if body is not None:
-                self._bodies.move_to_end(key)
-            return body
-
-    def get(self, key: Hashable, make: Callable[[], Body]) -> Body:
-        """The body of ``key``, made by ``make()`` unless kept or being made (blocks)."""
-        with self._lock:
-            body = self._bodies.get(key)
-            if body is not None:
-                self._bodies.move_to_end(key)
-                return body
-            making = self._making.get(key)
-            mine = making is None
-            if mine:
-                making = self._making[key] = Future()
-        if not mine:
-            return making.result()
-        try:
-            body = make()
-        except BaseException as exc:
-            with self._lock:
-                del self._making[key]
-            making.set_exception(exc)
-            raise
-        with self._lock:
-            del self._making[key]
-            self._keep(key, body)
-        making.set_result(body)
-        return body
-
-    def _keep(self, key: Hashable, body: Body) -> None:
-        if body.size > self.max_bytes:
-            return
-        self._bodies[key] = body
-        self._bytes += body.size
-        while self._bytes > self.max_bytes:
-            _, dropped = self._bodies.popitem(last=False)
-            self._bytes -= dropped.size
-
-
-def on_event_loop(dependency: Callable[P, T]) -> Callable[P, Awaitable[T]]:
-    """``dependency`` as a coroutine function with the same parameters, so that FastAPI runs it
-    on the event loop: a cheap check, which a hand-off to a worker thread would make wait for
-    the interpreter lock behind whatever the workers are computing."""
-
-    @functools.wraps(dependency)
-    async def run(*args: P.args, **kwargs: P.kwargs) -> T:
-        return dependency(*args, **kwargs)
-
-    return run
-
-
-def map_bodies(request: Request) -> Bodies:
-    """The kept map pages and frames of the served snapshot."""
-    app_state = request.app.state
-    bodies = getattr(app_state, "map_bodies", None)
-    if bodies is None:
-        with _MAPS_LOCK:
-            if getattr(app_state, "map_bodies", None) is None:
-                app_state.map_bodies = Bodies(BODY_CACHE_BYTES)
-            bodies = app_state.map_bodies
-    return bodies
 
 
 def snapshot_maps(request: Request) -> SnapshotMaps:
@@ -239,8 +106,6 @@ def lang_query(
 
 
 Indicator = Annotated[MapIndicator, Depends(on_event_loop(indicator_path))]
-State = Annotated[str | None, Depends(on_event_loop(state_query))]
-On = Annotated[date | None, Depends(on_event_loop(date_query))]
 Language = Annotated[Lang, Depends(on_event_loop(lang_query))]
 Maps = Annotated[SnapshotMaps, Depends(snapshot_maps)]
 
@@ -272,14 +137,13 @@ def prefers_html(request: Request) -> bool:
     return html > json_
 
 
-def landing_page(request: Request) -> Response:
+async def landing_page(request: Request) -> Response:
     """The national 287(g) map with the layer switcher and county search (``/`` for browsers)."""
     on = date_query(request.query_params.get("date"))
     lang = lang_query(request, request.query_params.get("lang"))
     key, make = _page_maker(request, MAP_INDICATORS["agreements"], None, on, lang, "landing")
-    body = map_bodies(request).get(key, make)
     # ``/`` answers JSON or this page by ``Accept``.
-    return _answer(request, body, "text/html; charset=utf-8", _language_headers(lang, "Accept"))
+    return await answer(request, key, make, HTML, _language_headers(lang, "Accept"))
 
 
 @router.get(
@@ -289,7 +153,7 @@ def landing_page(request: Request) -> Response:
     responses=HTML_PAGE,
 )
 async def full_map(
-    request: Request, indicator: Indicator, state: State, on: On, lang: Language
+    request: Request, indicator: Indicator, state: State, on: OnDate, lang: Language
 ) -> Response:
     """A county map of ``indicator`` over the nation or ``state`` on ``date``, with legend,
     popups, overlays, a layer control and a date control stepping through the 287(g) lists."""
@@ -302,15 +166,14 @@ async def full_map(
     response_model=MapFrame,
     responses={422: ERRORS[422]},
 )
-async def dated_frame(request: Request, indicator: Indicator, state: State, on: On) -> Response:
+async def dated_frame(request: Request, indicator: Indicator, state: State, on: OnDate) -> Response:
     """What a map page swaps in when its date changes: county values with their years, notes
     and sources, the 287(g) agencies active and the detention facilities of that date."""
 
     def make() -> Body:
         return Body.of(snapshot_maps(request).frame_json(indicator, state, on), html=False)
 
-    body = await _kept_or_made(request, ("frame", indicator.name, state, on), make)
-    return _answer(request, body, "application/json", {})
+    return await answer(request, ("frame", indicator.name, state, on), make, JSON)
 
 
 @router.get(
@@ -322,7 +185,7 @@ async def dated_frame(request: Request, indicator: Indicator, state: State, on: 
 def embed_snippet(
     request: Request,
     state: State,
-    on: On,
+    on: OnDate,
     lang: Language,
     maps: Maps,
     indicator: Annotated[
@@ -345,7 +208,7 @@ def embed_snippet(
     responses=HTML_PAGE,
 )
 async def embedded_map(
-    request: Request, indicator: Indicator, state: State, on: On, lang: Language
+    request: Request, indicator: Indicator, state: State, on: OnDate, lang: Language
 ) -> Response:
     """The map with minimal chrome for an iframe: legend, date control, as-of and attribution."""
     return await _page(request, indicator, state, on, lang, "embed")
@@ -406,8 +269,7 @@ async def _page(
     kind: Kind,
 ) -> Response:
     key, make = _page_maker(request, indicator, state, on, lang, kind)
-    body = await _kept_or_made(request, key, make)
-    return _answer(request, body, "text/html; charset=utf-8", _language_headers(lang))
+    return await answer(request, key, make, HTML, _language_headers(lang))
 
 
 def _page_maker(
@@ -427,58 +289,6 @@ def _page_maker(
         return Body.of(render_map_page(maps.view(indicator, state, on, lang), kind, site), True)
 
     return ("page", indicator.name, state, on, lang, kind, root), make
-
-
-async def _kept_or_made(request: Request, key: Hashable, make: Callable[[], Body]) -> Body:
-    """The kept body of ``key``, else made on a worker thread (the event loop serves on)."""
-    bodies = map_bodies(request)
-    return bodies.kept(key) or await run_in_threadpool(bodies.get, key, make)
-
-
-def _answer(request: Request, body: Body, media_type: str, headers: dict[str, str]) -> Response:
-    """``body`` as the client takes it: 304 when it holds this version, gzip when it accepts it.
-
-    A page's inline scripts are declared to the headers middleware, which need not scan it.
-    """
-    vary = ", ".join(filter(None, (headers.pop("Vary", None), "Accept-Encoding")))
-    headers |= {"ETag": body.etag, "Cache-Control": CACHE_CONTROL, "Vary": vary}
-    if _holds(request, body.etag):
-        return Response(status_code=304, headers=headers)
-    if body.script_hashes:
-        declare_inline_scripts(request.scope, body.script_hashes)
-    if _accepts_gzip(request):
-        headers["Content-Encoding"] = "gzip"
-        return Response(body.compressed, media_type=media_type, headers=headers)
-    return Response(body.plain, media_type=media_type, headers=headers)
-
-
-def _holds(request: Request, etag: str) -> bool:
-    """Whether ``If-None-Match`` names ``etag`` (weak comparison) or is ``*``."""
-    given = request.headers.get("if-none-match")
-    if not given:
-        return False
-    tags = {tag.strip().removeprefix("W/") for tag in given.split(",")}
-    return "*" in tags or etag.removeprefix("W/") in tags
-
-
-def _accepts_gzip(request: Request) -> bool:
-    """Whether ``Accept-Encoding`` admits gzip (named or by ``*``) with a quality above 0."""
-    admitted = {}
-    for part in request.headers.get("accept-encoding", "").split(","):
-        coding, *params = (item.strip() for item in part.split(";"))
-        quality = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        admitted[coding.lower()] = quality
-    for coding in ("gzip", "x-gzip", "*"):
-        if coding in admitted:
-            return admitted[coding] > 0
-    return False
 
 
 def _root(request: Request) -> str:

@@ -10,11 +10,15 @@ from typing import Annotated, Literal
 import numpy as np
 import pandas as pd
 import shapely
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
-from api.dependencies import date_query, settings_dep
+from api.answers import JSON
+from api.collections import LayerCache
+from api.dependencies import OnDate, SettingsDep
 from api.errors import InvalidParameter, NotFound, PayloadTooLarge
+from api.formats import encode_json
 from api.schemas import (
     ERRORS,
     BulkAnswer,
@@ -92,21 +96,24 @@ async def _body(request: Request, settings: Settings) -> bytes:
     response_model=PointAnswer,
     responses=ERRORS,
 )
-def point(
-    request: Request,
-    lon: Longitude,
-    lat: Latitude,
-    on: Annotated[date | None, Depends(date_query)],
-) -> Response:
+async def point(request: Request, lon: Longitude, lat: Latitude, on: OnDate) -> Response:
     """The county containing (lon, lat) and every atlas indicator for it as of ``date``."""
-    position = int(_index(request).locate(np.array([lon]), np.array([lat]))[0])
+    layers = request.app.state.layers
+    # The hottest endpoint: answered on the event loop when nothing can block (the index in
+    # memory, the date's records made), else on a worker thread.
+    if layers.index_in_memory and layers.kept_records("counties", on) is not None:
+        return _point_answer(layers, lon, lat, on)
+    return await run_in_threadpool(_point_answer, layers, lon, lat, on)
+
+
+def _point_answer(layers: LayerCache, lon: float, lat: float, on: date | None) -> Response:
+    position = int(layers.index.locate(np.array([lon]), np.array([lat]))[0])
     if position < 0:
         raise NotFound(f"lon, lat: ({lon}, {lat}) lies in no served county")
     # The atlas and the indexed counties are both sorted by county_fips: same positions. The
-    # hottest endpoint: the JSON-ready record is encoded directly, without revalidating it.
-    record = request.app.state.layers.records("counties", on)[position]
-    body = json.dumps({"lon": lon, "lat": lat, "county": record}, separators=(",", ":"))
-    return Response(body, media_type="application/json")
+    # JSON-ready record is encoded directly, without revalidating it.
+    record = layers.records("counties", on)[position]
+    return Response(encode_json({"lon": lon, "lat": lat, "county": record}), media_type=JSON)
 
 
 @router.get(
@@ -120,7 +127,7 @@ def radius(
     lon: Longitude,
     lat: Latitude,
     radius_m: Annotated[float, Query(gt=0, description="radius in metres")],
-    settings: Annotated[Settings, Depends(settings_dep)],
+    settings: SettingsDep,
     layer: Annotated[
         Literal["counties", "facilities"], Query(description="what to look for")
     ] = "counties",
@@ -189,7 +196,7 @@ def _polygon(body: bytes, settings: Settings) -> shapely.Geometry:
     responses=ERRORS,
     openapi_extra=POLYGON_BODY,
 )
-async def polygon(request: Request, settings: Annotated[Settings, Depends(settings_dep)]) -> dict:
+async def polygon(request: Request, settings: SettingsDep) -> dict:
     """Counties whose polygon intersects the posted GeoJSON Polygon or MultiPolygon (lon/lat)."""
     shape = _polygon(await _body(request, settings), settings)
     positions = _index(request).query_polygon(shape)
@@ -227,7 +234,7 @@ def _points(body: bytes, content_type: str) -> tuple[np.ndarray, np.ndarray]:
 )
 async def bulk(
     request: Request,
-    settings: Annotated[Settings, Depends(settings_dep)],
+    settings: SettingsDep,
     f: Annotated[Literal["json", "csv"], Query(description="answer format")] = "json",
 ) -> Response:
     """The county FIPS of every posted point, in input order; ``null`` outside every county."""

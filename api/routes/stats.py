@@ -1,6 +1,8 @@
 """``/stats/``: correlation, group comparison and spatial autocorrelation over a region.
 
 Each answer names the as-of of every indicator it used and lists the counties it left out.
+A statistic depends only on its parameters and the snapshot, so each is computed once (on a
+worker thread) and kept; Moran's I permutes with a fixed seed, so kept is what it would say again.
 """
 
 from dataclasses import asdict
@@ -8,9 +10,11 @@ from datetime import date
 from typing import Annotated, Literal
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
-from api.dependencies import Region, date_query, region_query
+from api.answers import Body, answer
+from api.dependencies import OnDate, Region, RegionOf
 from api.errors import InvalidParameter
 from api.schemas import ERRORS, CompareAnswer, CorrelationAnswer, MoranAnswer
 from geo.atlas import INDICATORS, SERIES_CHANGE_WARNING
@@ -74,7 +78,7 @@ def _run(compute, *args):
     response_model=CorrelationAnswer,
     responses=ERRORS,
 )
-def correlation_route(
+async def correlation_route(
     request: Request,
     x: Annotated[
         str,
@@ -84,18 +88,31 @@ def correlation_route(
         ),
     ],
     y: Annotated[str, Query(description="second indicator", json_schema_extra=_ONE_OF_INDICATORS)],
-    region: Annotated[Region, Depends(region_query)],
-    on: Annotated[date | None, Depends(date_query)],
+    region: RegionOf,
+    on: OnDate,
     method: Annotated[Literal[METHODS], Query(description="correlation coefficient")] = "pearson",
-) -> dict:
+) -> Response:
     """n, r, p-value and a 95% confidence interval; counties missing either value are listed."""
     x, y = _indicator(x, "x"), _indicator(y, "y")
     if x == y:
         raise InvalidParameter(f"y: {y!r} is also x; a correlation needs two different indicators")
-    atlas = _region_atlas(request, region, on)
-    result = _run(correlation, _numeric(atlas, x), _numeric(atlas, y), method)
-    described = _describe(atlas, x, y)
-    return {"x": x, "y": y, "indicators": described, "warnings": _warnings(x, y), **asdict(result)}
+
+    def make() -> Body:
+        atlas = _region_atlas(request, region, on)
+        result = _run(correlation, _numeric(atlas, x), _numeric(atlas, y), method)
+        described = _describe(atlas, x, y)
+        return Body.of_model(
+            CorrelationAnswer,
+            {
+                "x": x,
+                "y": y,
+                "indicators": described,
+                "warnings": _warnings(x, y),
+                **asdict(result),
+            },
+        )
+
+    return await answer(request, ("correlation", x, y, region, on, method), make)
 
 
 @router.get(
@@ -104,31 +121,38 @@ def correlation_route(
     response_model=CompareAnswer,
     responses=ERRORS,
 )
-def compare_route(
+async def compare_route(
     request: Request,
     indicator: Annotated[
         str, Query(description="the indicator to compare", json_schema_extra=_ONE_OF_INDICATORS)
     ],
-    region: Annotated[Region, Depends(region_query)],
-    on: Annotated[date | None, Depends(date_query)],
+    region: RegionOf,
+    on: OnDate,
     by: Annotated[
         Literal[GROUPINGS],
         Query(description="active_287g: at least one county or multi-county agreement active"),
     ] = "active_287g",
-) -> dict:
+) -> Response:
     """Means, their difference with a 95% interval, and the test used."""
     indicator = _indicator(indicator, "indicator")
-    atlas = _region_atlas(request, region, on)
-    group = (atlas["agreements_active"] > 0).where(atlas["agreements_active"].notna())
-    result = _run(compare_groups, _numeric(atlas, indicator), group.rename(by))
-    described = _describe(atlas, indicator, "agreements_active")
-    return {
-        "indicator": indicator,
-        "by": by,
-        "indicators": described,
-        "warnings": _warnings(indicator),
-        **asdict(result),
-    }
+
+    def make() -> Body:
+        atlas = _region_atlas(request, region, on)
+        group = (atlas["agreements_active"] > 0).where(atlas["agreements_active"].notna())
+        result = _run(compare_groups, _numeric(atlas, indicator), group.rename(by))
+        described = _describe(atlas, indicator, "agreements_active")
+        return Body.of_model(
+            CompareAnswer,
+            {
+                "indicator": indicator,
+                "by": by,
+                "indicators": described,
+                "warnings": _warnings(indicator),
+                **asdict(result),
+            },
+        )
+
+    return await answer(request, ("compare", indicator, region, on, by), make)
 
 
 @router.get(
@@ -137,25 +161,32 @@ def compare_route(
     response_model=MoranAnswer,
     responses=ERRORS,
 )
-def moran_route(
+async def moran_route(
     request: Request,
     indicator: Annotated[
         str, Query(description="the indicator to test", json_schema_extra=_ONE_OF_INDICATORS)
     ],
-    region: Annotated[Region, Depends(region_query)],
-    on: Annotated[date | None, Depends(date_query)],
+    region: RegionOf,
+    on: OnDate,
     permutations: Annotated[
         int, Query(ge=99, le=9999, description="permutations for the pseudo p-value")
     ] = PERMUTATIONS,
-) -> dict:
+) -> Response:
     """Global Moran's I with its permutation p-value, and LISA cluster labels per county."""
     indicator = _indicator(indicator, "indicator")
-    atlas = _region_atlas(request, region, on)
-    weights = request.app.state.layers.weights
-    result = _run(morans_i, _numeric(atlas, indicator), weights, permutations)
-    return {
-        "indicator": indicator,
-        "indicators": _describe(atlas, indicator),
-        "warnings": _warnings(indicator),
-        **asdict(result),
-    }
+
+    def make() -> Body:
+        atlas = _region_atlas(request, region, on)
+        weights = request.app.state.layers.weights
+        result = _run(morans_i, _numeric(atlas, indicator), weights, permutations)
+        return Body.of_model(
+            MoranAnswer,
+            {
+                "indicator": indicator,
+                "indicators": _describe(atlas, indicator),
+                "warnings": _warnings(indicator),
+                **asdict(result),
+            },
+        )
+
+    return await answer(request, ("moran", indicator, region, on, permutations), make)

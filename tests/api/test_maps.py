@@ -1,15 +1,11 @@
 """Map routes: ``/`` for browsers, ``/maps``, ``/embed``, ``/embed/snippet``, ``/oembed``."""
 
 import re
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from api.routes.maps import Bodies, Body
 from api.security import inline_script_hashes
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -208,43 +204,3 @@ def test_gzip_only_when_the_client_takes_it(client, accept_encoding, gzip):
     )
     assert (response.headers.get("content-encoding") == "gzip") is gzip
     assert response.json()["fields"][0]["column"] == "agreements_active"
-
-
-def test_a_body_asked_by_many_at_once_is_made_once():
-    bodies = Bodies(max_bytes=10**6)
-    made = []
-    started = threading.Event()
-
-    def make() -> Body:
-        made.append(1)
-        started.wait(5)
-        return Body.of("{}", html=False)
-
-    with ThreadPoolExecutor(8) as pool:
-        answers = [pool.submit(bodies.get, "key", make) for _ in range(8)]
-        time.sleep(0.1)
-        started.set()
-        assert len({id(answer.result()) for answer in answers}) == 1
-    assert made == [1] and bodies.kept("key") is not None
-
-
-def test_kept_bodies_stay_within_their_bytes_least_recently_used_out():
-    one = Body.of("x" * 1000, html=False)
-    bodies = Bodies(max_bytes=2 * one.size)
-    for key in ("a", "b"):
-        bodies.get(key, lambda: one)
-    bodies.kept("a")
-    bodies.get("c", lambda: one)
-    assert [bodies.kept(key) is not None for key in "abc"] == [True, False, True]
-
-
-def test_a_failed_make_is_not_kept_and_is_tried_again():
-    bodies = Bodies(max_bytes=10**6)
-
-    def fail() -> Body:
-        raise ValueError("no")
-
-    with pytest.raises(ValueError, match="no"):
-        bodies.get("key", fail)
-    assert bodies.kept("key") is None
-    assert bodies.get("key", lambda: Body.of("ok", html=False)).plain == b"ok"
