@@ -131,9 +131,9 @@ class LayerCache:
             (collection_id, on), lambda: as_records(self.get(collection_id, on))
         )
 
-    def kept_records(self, collection_id: str, on: date | None) -> list[dict] | None:
-        """:meth:`records` if they are made already (cheap: for the event loop), else None."""
-        return self._records.kept((collection_id, on))
+    def kept_records_json(self, collection_id: str, on: date | None) -> list[str] | None:
+        """:meth:`records_json` if made already (cheap: for the event loop), else None."""
+        return self._records_json.kept((collection_id, on))
 
     def records_json(self, collection_id: str, on: date | None) -> list[str]:
         """:meth:`records`, each encoded as a JSON object."""

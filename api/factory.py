@@ -43,11 +43,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     add_security(app, settings)
     add_exception_handlers(app)
+    # Routes are matched in order: the hottest (a point look-up) first.
+    app.include_router(query.router)
     app.include_router(health.router)
     app.include_router(collections.router)
     app.include_router(counties.router)
     app.include_router(stats.router)
-    app.include_router(query.router)
     app.include_router(changes.router)
     app.include_router(maps.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

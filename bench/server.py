@@ -22,12 +22,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server() -> Iterator[tuple[str, float]]:
-    """Yield the base URL and the seconds from process start to the first ``/healthz`` 200."""
+def running_server(*options: str) -> Iterator[tuple[str, float]]:
+    """Yield the base URL and the seconds from process start to the first ``/healthz`` 200.
+
+    ``options`` go to ``enforcemap serve`` (e.g. ``--workers 2``).
+    """
     port = free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), *options],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -151,6 +151,13 @@ class CountyIndex:
         lon, lat = coordinate_arrays(lon, lat)
         return self._grid.locate(lon, lat, self._geoms)
 
+    def locate_point(self, lon: float, lat: float) -> int:
+        """`locate` for one point, in plain Python arithmetic: for a single point the per-call
+        cost of a dozen numpy operations outweighs the look-up itself. Same answer, same rules.
+        """
+        _check_coordinate(lon, lat)
+        return self._grid.locate_point(lon, lat, self._geoms)
+
     def fips_at(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """``county_fips`` of the county containing each point, ``None`` where none does.
 
@@ -454,6 +461,34 @@ class _PointGrid:
         self._test_exactly(positions, in_block[marked], -2 - fine[marked], lon, lat, geoms)
         return positions
 
+    def locate_point(self, lon: float, lat: float, geoms: np.ndarray) -> int:
+        """:meth:`locate` for one validated point, step for step on Python numbers."""
+        fine_x = self._fine_index_of(lon, self._x0, self._nx)
+        fine_y = self._fine_index_of(lat, self._y0, self._ny)
+        cell = int(self._coarse[(fine_y >> _FINE_SHIFT) * self._nx + (fine_x >> _FINE_SHIFT)])
+        if cell >= _OUTSIDE:
+            return cell
+        fine = int(
+            self._fine[
+                (-2 - cell) * (_FINE * _FINE)
+                + (fine_y & (_FINE - 1)) * _FINE
+                + (fine_x & (_FINE - 1))
+            ]
+        )
+        if fine >= _OUTSIDE:
+            return fine
+        for county in self._candidates[-2 - fine].tolist():
+            if county < 0:
+                break
+            if shapely.contains_xy(geoms[county], lon, lat):
+                return county
+        return _OUTSIDE
+
+    @staticmethod
+    def _fine_index_of(value: float, origin: float, coarse_count: int) -> int:
+        """:meth:`_fine_index` of one coordinate: the same float64 operations, in order."""
+        return int(min(max((value - origin) * _FINE_PER_DEGREE, 0.0), coarse_count * _FINE - 1))
+
     @staticmethod
     def _fine_index(values: np.ndarray, origin: float, coarse_count: int) -> np.ndarray:
         """Fine-cell index of each coordinate, clipped onto the grid.
@@ -744,6 +779,12 @@ def _check_counties(counties: gpd.GeoDataFrame) -> None:
             f"county {counties['county_fips'].iloc[first]!r} has an invalid geometry: "
             f"{shapely.is_valid_reason(geoms[first])}"
         )
+
+
+def _check_coordinate(lon: float, lat: float) -> None:
+    """Refuse one point that is not finite or out of range, as `coordinate_arrays` does."""
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # NaN fails every comparison
+        coordinate_arrays(np.array([lon]), np.array([lat]))  # raises, naming the coordinate
 
 
 def coordinate_arrays(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -127,6 +127,10 @@ class PostgisIndex:
             positions[found[:, 0] - 1] = found[:, 1]
         return positions
 
+    def locate_point(self, lon: float, lat: float) -> int:
+        """`locate` for one point."""
+        return int(self.locate(np.array([lon]), np.array([lat]))[0])
+
     def fips_at(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """``county_fips`` of the county containing each point, ``None`` where none does."""
         return self._fips[self.locate(lon, lat)]

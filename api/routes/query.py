@@ -101,19 +101,20 @@ async def point(request: Request, lon: Longitude, lat: Latitude, on: OnDate) -> 
     layers = request.app.state.layers
     # The hottest endpoint: answered on the event loop when nothing can block (the index in
     # memory, the date's records made), else on a worker thread.
-    if layers.index_in_memory and layers.kept_records("counties", on) is not None:
+    if layers.index_in_memory and layers.kept_records_json("counties", on) is not None:
         return _point_answer(layers, lon, lat, on)
     return await run_in_threadpool(_point_answer, layers, lon, lat, on)
 
 
 def _point_answer(layers: LayerCache, lon: float, lat: float, on: date | None) -> Response:
-    position = int(layers.index.locate(np.array([lon]), np.array([lat]))[0])
+    position = layers.index.locate_point(lon, lat)
     if position < 0:
         raise NotFound(f"lon, lat: ({lon}, {lat}) lies in no served county")
     # The atlas and the indexed counties are both sorted by county_fips: same positions. The
-    # JSON-ready record is encoded directly, without revalidating it.
-    record = layers.records("counties", on)[position]
-    return Response(encode_json({"lon": lon, "lat": lat, "county": record}), media_type=JSON)
+    # county's record is encoded already, without revalidating it.
+    county = layers.records_json("counties", on)[position]
+    text = f'{{"lon":{encode_json(lon)},"lat":{encode_json(lat)},"county":{county}}}'
+    return Response(text, media_type=JSON)
 
 
 @router.get(

@@ -164,6 +164,33 @@ def test_overlapping_counties_give_the_lowest_position_like_sjoin() -> None:
     assert index.locate([1.5, 2.5, 0.7], [1.5, 2.5, 0.7]).tolist() == [0, 1, 0]
 
 
+def test_one_point_at_a_time_answers_as_the_array_path(index: CountyIndex) -> None:
+    """Random points, points on grid cell edges and points a hair off vertices (the exact test
+    and the overlapping-candidates order): ``locate_point`` equals ``locate`` for each."""
+    rng = np.random.default_rng(SEED)
+    lon = rng.uniform(-180, 180, 3000)
+    lat = rng.uniform(-90, 90, 3000)
+    box_lon = np.round(rng.uniform(US_BOX[0], US_BOX[2], 3000) * 512) / 512
+    box_lat = np.round(rng.uniform(US_BOX[1], US_BOX[3], 3000) * 512) / 512
+    vertices = shapely.get_coordinates(index._geoms[:200])
+    near = vertices[rng.choice(len(vertices), 3000)] + rng.choice([-1e-9, 0.0, 1e-9], (3000, 2))
+    lon = np.concatenate([lon, box_lon, near[:, 0]])
+    lat = np.concatenate([lat, box_lat, near[:, 1]])
+    expected = index.locate(lon, lat)
+    one_by_one = [index.locate_point(x, y) for x, y in zip(lon.tolist(), lat.tolist())]
+    assert one_by_one == expected.tolist()
+    assert len(set(one_by_one)) > 500 and -1 in one_by_one
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "message"),
+    [(np.nan, 29.0, r"lon\[0\] is nan"), (-95.0, 95.0, r"lat\[0\] = 95.0 is outside")],
+)
+def test_one_bad_point_is_refused(index: CountyIndex, lon: float, lat: float, message: str):
+    with pytest.raises(ValueError, match=message):
+        index.locate_point(lon, lat)
+
+
 def test_empty_input_gives_empty_output(index: CountyIndex) -> None:
     assert index.locate([], []).shape == (0,)
     assert index.fips_at(np.array([]), np.array([])).tolist() == []
