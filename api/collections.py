@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 LAYER_CACHE_SIZE = 64
 """Layers (and each of their encodings) kept, by collection and date."""
+DERIVED = ("counties", "profiles", "weights")
+"""What is derived from the whole snapshot once, on first use."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,9 @@ class LayerCache:
 
     On the embedded snapshot the county index takes a few seconds to build, so it is built on a
     background thread started with the cache: the service answers ``/healthz`` at once, and the
-    first spatial query waits for the index only if it is not ready yet. With a PostGIS
+    first spatial query waits for the index only if it is not ready yet. The same thread then
+    makes what the first requests of each kind would otherwise make together, contending for
+    the interpreter during a spike (see :meth:`_warm_up`). With a PostGIS
     ``database`` the index is the database and nothing is built; the snapshot's counties then
     carry only their representative points, and polygons are fetched when a page needs them.
     """
@@ -114,10 +118,21 @@ class LayerCache:
         self._records: Kept[list[dict]] = Kept(LAYER_CACHE_SIZE)
         self._records_json: Kept[list[str]] = Kept(LAYER_CACHE_SIZE)
         self._geometry_json: Kept[list[str | None]] = Kept(LAYER_CACHE_SIZE)
+        self._derived: Kept[object] = Kept(len(DERIVED))
+        builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="layer-cache")
         if database is None:
-            builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="county-index")
             self._index = builder.submit(CountyIndex, snapshot.counties)
-            builder.shutdown(wait=False)
+        builder.submit(self._warm_up)
+        builder.shutdown(wait=False)
+
+    def _warm_up(self) -> None:
+        """The newest counties' rows encoded (point look-ups, items), the profiles' look-ups
+        and, in memory, the contiguity weights (Moran's I; PostGIS keeps the polygons, which
+        start-up does not fetch). Each is made once even if a request asks for it meanwhile."""
+        self.records_json("counties", None)
+        self.profiles  # made, and kept, by asking
+        if self.database is None:
+            self.weights
 
     def get(self, collection_id: str, on: date | None) -> gpd.GeoDataFrame:
         """The collection's layer as of ``on`` (None: the newest data)."""
@@ -178,22 +193,24 @@ class LayerCache:
         """Whether the index is built and in this process, so asking it never blocks."""
         return self.database is None and self._index.done()
 
-    @cached_property
+    @property
     def counties(self) -> gpd.GeoDataFrame:
         """The snapshot's counties with their polygons (from the database on first use)."""
         if self.database is None:
             return self.snapshot.counties
-        return self.database.counties(self.snapshot.counties)
+        return self._derived.get("counties", lambda: self.database.counties(self.snapshot.counties))
 
-    @cached_property
+    @property
     def profiles(self) -> CountyProfiles:
         """Every county's profile, ready to be looked up (built on first use)."""
-        return CountyProfiles(self.snapshot)
+        return self._derived.get("profiles", lambda: CountyProfiles(self.snapshot))
 
-    @cached_property
+    @property
     def weights(self) -> "W":
         """Queen-contiguity weights over every county, built on first use."""
-        return queen_weights(self.counties.set_index("county_fips").geometry)
+        return self._derived.get(
+            "weights", lambda: queen_weights(self.counties.set_index("county_fips").geometry)
+        )
 
     def facilities_within(
         self, lon: float, lat: float, radius_m: float
