@@ -130,9 +130,8 @@ class LayerCache:
         and, in memory, the contiguity weights (Moran's I; PostGIS keeps the polygons, which
         start-up does not fetch). Each is made once even if a request asks for it meanwhile."""
         self.records_json("counties", None)
-        self.profiles  # made, and kept, by asking
-        if self.database is None:
-            self.weights
+        for name in ("profiles", "weights") if self.database is None else ("profiles",):
+            getattr(self, name)  # made, and kept, by asking
 
     def get(self, collection_id: str, on: date | None) -> gpd.GeoDataFrame:
         """The collection's layer as of ``on`` (None: the newest data)."""

@@ -52,7 +52,7 @@ class CountyProfiles:
         )
 
         population = snapshot.population
-        self._population = population[POPULATION_FIELDS]
+        self._population = as_records(population[POPULATION_FIELDS])
         self._population_rows = population.groupby("county_fips").indices
 
         agreements = snapshot.agreements.reset_index(drop=True)
@@ -93,7 +93,7 @@ class CountyProfiles:
             "land_area_sqmi": land_area,
             "population": {
                 "source": self._population_source,
-                "values": as_records(self._population.iloc[rows]),
+                "values": [self._population[i] for i in rows],
             },
             "agreements": {
                 "source": self._agreements_source,

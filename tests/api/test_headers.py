@@ -12,7 +12,12 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from api.factory import create_app
-from api.security import add_security, declare_inline_scripts, inline_script_hashes
+from api.security import (
+    GZIP_MINIMUM_BYTES,
+    add_security,
+    declare_inline_scripts,
+    inline_script_hashes,
+)
 from api.settings import Settings
 from tests.api.store import app_settings
 
@@ -22,7 +27,7 @@ PAGE = (
     '<script type="application/json" id="data">{"a": 1}</script>'
     f"<script>{START}</script></body></html>"
 )
-LONG_PAGE = PAGE.replace("<body>", "<body>" + "<p>County</p>" * 200)
+LONG_PAGE = PAGE.replace("<body>", "<body>" + "<p>County</p>" * 2000)
 """A page long enough to be compressed."""
 NEWSROOM = "https://news.example.org"
 SITE = "https://atlas.example.org"
@@ -181,6 +186,12 @@ def test_json_is_compressed_for_clients_that_take_it(client, url):
     )
     plain = client.get(url, headers={"accept-encoding": "identity"})
     assert "content-encoding" not in plain.headers and plain.json() == response.json()
+
+
+def test_an_answer_within_one_round_trip_is_not_compressed(client):
+    response = client.get("/query/point?lon=-95.36&lat=29.76", headers={"accept-encoding": "gzip"})
+    assert response.status_code == 200 and len(response.content) < GZIP_MINIMUM_BYTES
+    assert "content-encoding" not in response.headers
 
 
 def test_interactive_docs_may_load_swagger_ui_and_nothing_else_from_outside(client):
