@@ -1,9 +1,10 @@
 """Load: a mix of point, items, profile, stats and map requests against a running service.
 
-Run by hand against ``enforcemap serve`` on loopback::
+Run by hand against ``enforcemap serve`` on loopback, as deployed (one worker per core, no
+access log; ``BENCHMARKS.md`` records a run on 2 cores)::
 
-    .venv/bin/enforcemap serve > serve.log 2>&1 &
-    .venv/bin/python -m bench.load --url http://127.0.0.1:8000
+    .venv/bin/enforcemap serve --workers 2 --no-access-log > serve.log 2>&1 &
+    .venv/bin/python -m bench.load --url http://127.0.0.1:8000 | tee bench/load-latest.txt
 
 Each of ``--connections`` connections sends one request after another (a closed loop, as wrk
 does), so a latency includes the time a request waits at the server behind the others: what a

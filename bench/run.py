@@ -73,10 +73,14 @@ def main() -> None:
     }
     rows = [
         (
-            "national county choropleth page, Leaflet inlined: bytes / gzip bytes; build (s, warm)",
+            (
+                "national county choropleth page, Leaflet inlined: bytes / gzip bytes; build (s: "
+                "first, its date's layers made; then warm, its frame kept)"
+            ),
             (
                 f"{standalone['raw']:,} / {standalone['gzip']:,}; "
-                f"{_spread(county_map['page_s'])}; {ours_geometry['gaps']} gaps, "
+                f"{county_map['first_page_s']:.3f}; {_spread(county_map['page_s'])}; "
+                f"{ours_geometry['gaps']} gaps, "
                 f"{ours_geometry['overlap_km2']:.2f} km² overlap between neighbours"
             ),
             (
@@ -94,7 +98,7 @@ def main() -> None:
             "≥ 20×",
         ),
         (
-            "`/query/point`, 64 connections, 30 s (wrk)",
+            "`/query/point`, 64 connections, 30 s (wrk; `serve --workers 2 --no-access-log`)",
             (
                 f"{http['rps']:.0f} req/s, p50 {http['p50_ms']:.2f} ms, "
                 f"p99 {http['p99_ms']:.2f} ms, {http['errors']} errors"
@@ -132,7 +136,10 @@ def main() -> None:
     load = REPO / "bench" / "load-latest.txt"
     if load.is_file():  # bench/load.py is run by hand against `enforcemap serve`; see its doc
         lines += [
-            "## Load mix (`bench/load.py`, run by hand against `enforcemap serve`)",
+            (
+                "## Load mix (`bench/load.py`, run by hand against "
+                "`enforcemap serve --workers 2 --no-access-log`)"
+            ),
             "",
             "```",
             load.read_text(encoding="utf-8").rstrip(),
