@@ -9,7 +9,6 @@ and kept ready to send (:mod:`api.answers`), with its inline scripts' hashes for
 """
 
 import threading
-from collections.abc import Callable, Hashable
 from dataclasses import replace
 from datetime import date
 from typing import Annotated, Literal
@@ -141,9 +140,8 @@ async def landing_page(request: Request) -> Response:
     """The national 287(g) map with the layer switcher and county search (``/`` for browsers)."""
     on = date_query(request.query_params.get("date"))
     lang = lang_query(request, request.query_params.get("lang"))
-    key, make = _page_maker(request, MAP_INDICATORS["agreements"], None, on, lang, "landing")
     # ``/`` answers JSON or this page by ``Accept``.
-    return await answer(request, key, make, HTML, _language_headers(lang, "Accept"))
+    return await _page(request, MAP_INDICATORS["agreements"], None, on, lang, "landing", "Accept")
 
 
 @router.get(
@@ -267,20 +265,9 @@ async def _page(
     on: date | None,
     lang: Lang,
     kind: Kind,
+    *also_varies_by: str,
 ) -> Response:
-    key, make = _page_maker(request, indicator, state, on, lang, kind)
-    return await answer(request, key, make, HTML, _language_headers(lang))
-
-
-def _page_maker(
-    request: Request,
-    indicator: MapIndicator,
-    state: str | None,
-    on: date | None,
-    lang: Lang,
-    kind: Kind,
-) -> tuple[Hashable, Callable[[], Body]]:
-    """The key of a page and how to make it."""
+    """The page, kept or made; its answer varies by language and ``also_varies_by`` headers."""
     root = _root(request)
 
     def make() -> Body:
@@ -288,7 +275,8 @@ def _page_maker(
         site = Site(root=root, states=maps.states, pinned_date=on)
         return Body.of(render_map_page(maps.view(indicator, state, on, lang), kind, site), True)
 
-    return ("page", indicator.name, state, on, lang, kind, root), make
+    key = ("page", indicator.name, state, on, lang, kind, root)
+    return await answer(request, key, make, HTML, _language_headers(lang, *also_varies_by))
 
 
 def _root(request: Request) -> str:
