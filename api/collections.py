@@ -3,9 +3,10 @@
 A collection names its id column, the properties it can be filtered on, and how to build its
 layer for a date. Layers are built on first use and kept, so repeated requests for the same
 date cost a dictionary look-up; so are their rows encoded as JSON and their geometries as
-GeoJSON, so that a page of items is spliced from text rather than converted and encoded again. Spatial questions go to the store's index: the in-memory
-`geo.index.CountyIndex` on the embedded snapshot, or `geo.postgis_index.PostgisIndex`, which
-asks PostGIS and keeps the county polygons there.
+GeoJSON, so that a page of items is spliced from text rather than converted and encoded again.
+Spatial questions go to the store's index: the in-memory `geo.index.CountyIndex` on the
+embedded snapshot, or `geo.postgis_index.PostgisIndex`, which asks PostGIS and keeps the county
+polygons there.
 """
 
 from collections.abc import Callable
